@@ -1,0 +1,78 @@
+"""The one incident filterset, shared by the agent queue page and the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AssignmentGroup, Organisation, User
+from core.textsearch import search_query
+from servicedesk.models import Category, Service
+
+from .choices import OPEN_STATES, Channel, Priority, State
+from .models import Incident
+
+
+class IncidentFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=State.choices)
+    open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open")
+    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices)
+    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Channel.choices)
+    assignment_group = django_filters.ModelChoiceFilter(
+        label=_("Assignment group"), queryset=AssignmentGroup.objects.filter(is_active=True)
+    )
+    assignee = django_filters.ModelChoiceFilter(label=_("Assignee"), queryset=User.objects.filter(is_active=True))
+    organisation = django_filters.ModelChoiceFilter(label=_("Organisation"), queryset=Organisation.objects.all())
+    service = django_filters.ModelChoiceFilter(label=_("Service"), queryset=Service.objects.all())
+    category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=Category.objects.all())
+    mine = django_filters.BooleanFilter(label=_("Assigned to me"), method="filter_mine")
+    unassigned = django_filters.BooleanFilter(label=_("Unassigned"), method="filter_unassigned")
+    is_major = django_filters.BooleanFilter(label=_("Major incident"))
+    created_after = django_filters.IsoDateTimeFilter(label=_("Created after"), field_name="created_at",
+                                                     lookup_expr="gte")
+    created_before = django_filters.IsoDateTimeFilter(label=_("Created before"), field_name="created_at",
+                                                      lookup_expr="lt")
+    ordering = django_filters.OrderingFilter(
+        label=_("Sort"),
+        fields=(("created_at", "created"), ("updated_at", "updated"), ("priority", "priority"), ("number", "number"),
+                ("state", "state")),
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["q", "state", "priority", "assignment_group", "assignee", "mine", "unassigned"]
+
+    def filter_text(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        number = value.upper()
+        if number.startswith("INC-") or number.isdigit():
+            digits = number.removeprefix("INC-")
+            if digits.isdigit():
+                return queryset.filter(number=f"INC-{int(digits):06d}")
+        query = search_query(value)
+        if query is None:
+            return queryset.none()
+        from core.roles import is_staff_member
+
+        condition = Q(search_vector=query)
+        if is_staff_member(getattr(self.request, "user", None)):
+            condition |= Q(internal_search_vector=query)
+        return queryset.filter(condition)
+
+    def filter_open(self, queryset, name, value):
+        if value is None:
+            return queryset
+        return queryset.filter(state__in=OPEN_STATES) if value else queryset.exclude(state__in=OPEN_STATES)
+
+    def filter_mine(self, queryset, name, value):
+        user = getattr(self.request, "user", None)
+        if value and user is not None and user.is_authenticated:
+            return queryset.filter(assignee=user)
+        return queryset
+
+    def filter_unassigned(self, queryset, name, value):
+        if value:
+            return queryset.filter(assignee__isnull=True)
+        return queryset

@@ -1,0 +1,208 @@
+"""Incident records, their conversation and attachments, and the priority matrix."""
+
+import pghistory
+from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVectorField
+from django.db import connection, models
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AssignmentGroup, Organisation, TimeStampedModel, VersionedModel
+
+from .choices import (
+    PRIORITY_COLOURS,
+    STATE_COLOURS,
+    Channel,
+    Impact,
+    Priority,
+    ResolutionCode,
+    State,
+    Urgency,
+)
+from .querysets import IncidentCommentQuerySet, IncidentQuerySet
+
+NUMBER_SEQUENCE = "incidents_incident_number_seq"
+
+
+def next_numbers(count=1):
+    """Reserve `count` incident numbers from the PostgreSQL sequence (gap-tolerant, never reused)."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [NUMBER_SEQUENCE, count])
+        return [f"INC-{row[0]:06d}" for row in cursor.fetchall()]
+
+
+class PriorityMatrixEntry(models.Model):
+    """One cell of the impact × urgency matrix; administrators edit these to change how priority is derived."""
+
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=Impact.choices)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Urgency.choices)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
+
+    class Meta:
+        ordering = ["impact", "urgency"]
+        verbose_name = _("priority matrix entry")
+        verbose_name_plural = _("priority matrix")
+        constraints = [models.UniqueConstraint(fields=["impact", "urgency"], name="priority_matrix_unique_cell")]
+
+    def __str__(self):
+        return f"{self.get_impact_display()} × {self.get_urgency_display()} → {self.get_priority_display()}"
+
+    @classmethod
+    def priority_for(cls, impact, urgency):
+        entry = cls.objects.filter(impact=impact, urgency=urgency).values_list("priority", flat=True).first()
+        # A missing cell falls back to the lower (numerically larger) of the two inputs: never silently "urgent".
+        return entry if entry is not None else max(int(impact), int(urgency))
+
+
+@pghistory.track(exclude=["search_vector", "internal_search_vector", "updated_at"])
+class Incident(TimeStampedModel, VersionedModel):
+    """An unplanned interruption or reduction in quality of a service (000 §5.2)."""
+
+    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True, help_text=_("Markdown"))
+    requester = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="incidents"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="incidents",
+    )
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="+",
+    )
+    channel = models.CharField(_("channel"), max_length=20, choices=Channel.choices, default=Channel.PORTAL)
+    category = models.ForeignKey(
+        "servicedesk.Category", verbose_name=_("category"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="incidents",
+    )
+    service = models.ForeignKey(
+        "servicedesk.Service", verbose_name=_("affected service"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="incidents",
+    )
+    impact = models.PositiveSmallIntegerField(_("impact"), choices=Impact.choices, default=Impact.MINOR)
+    urgency = models.PositiveSmallIntegerField(_("urgency"), choices=Urgency.choices, default=Urgency.MEDIUM)
+    priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.P4)
+    state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.NEW)
+    is_major = models.BooleanField(_("major incident"), default=False)
+    assignment_group = models.ForeignKey(
+        AssignmentGroup, verbose_name=_("assignment group"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="incidents",
+    )
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="assigned_incidents",
+    )
+    acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
+    first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
+    resolution_code = models.CharField(_("resolution code"), max_length=30, choices=ResolutionCode.choices, blank=True)
+    resolution_notes = models.TextField(_("resolution notes"), blank=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent incident"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="children",
+    )
+    duplicate_of = models.ForeignKey(
+        "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="duplicates",
+    )
+    # Title, description and public replies; internal notes are searchable by staff only.
+    search_vector = SearchVectorField(null=True, editable=False)
+    internal_search_vector = SearchVectorField(null=True, editable=False)
+
+    objects = IncidentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("incident")
+        verbose_name_plural = _("incidents")
+        indexes = [
+            models.Index(fields=["state", "-created_at"], name="incident_state_created"),
+            models.Index(fields=["assignment_group", "state"], name="incident_group_state"),
+            models.Index(fields=["assignee", "state"], name="incident_assignee_state"),
+            models.Index(fields=["requester", "-created_at"], name="incident_requester_created"),
+            models.Index(fields=["organisation", "-created_at"], name="incident_org_created"),
+            models.Index(fields=["priority", "-created_at"], name="incident_priority_created"),
+            models.Index(fields=["state", "resolved_at"], name="incident_state_resolved"),
+            GinIndex(fields=["search_vector"], name="incident_search"),
+            GinIndex(fields=["internal_search_vector"], name="incident_internal_search"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=~models.Q(duplicate_of=models.F("id")), name="incident_not_own_duplicate"),
+            models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="incident_not_own_parent"),
+        ]
+
+    def __str__(self):
+        return f"{self.number} {self.title}"
+
+    @property
+    def state_colour(self):
+        return STATE_COLOURS.get(self.state, "secondary")
+
+    @property
+    def priority_colour(self):
+        return PRIORITY_COLOURS.get(self.priority, "secondary")
+
+    @property
+    def is_open(self):
+        return self.state not in (State.RESOLVED, State.CLOSED, State.CANCELLED)
+
+
+@pghistory.track()
+class IncidentComment(models.Model):
+    """One entry of the conversation: a public reply the requester sees, or an internal note they never see."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="comments"
+    )
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT)
+    body = models.TextField(_("text"), help_text=_("Markdown"))
+    is_internal = models.BooleanField(_("internal note"), default=False)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = IncidentCommentQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("conversation entry")
+        verbose_name_plural = _("conversation entries")
+        indexes = [models.Index(fields=["incident", "created_at"], name="comment_incident_created")]
+
+    def __str__(self):
+        return f"{self.incident_id}: {self.body[:40]}"
+
+
+def attachment_path(instance, filename):
+    return f"attachments/incidents/{instance.incident_id}/{filename}"
+
+
+@pghistory.track()
+class IncidentAttachment(models.Model):
+    """A file attached to an incident, optionally to one conversation entry (internal if the entry is)."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="attachments"
+    )
+    comment = models.ForeignKey(
+        IncidentComment, verbose_name=_("conversation entry"), on_delete=models.CASCADE, null=True, blank=True,
+        related_name="attachments",
+    )
+    file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
+    filename = models.CharField(_("file name"), max_length=200)
+    content_type = models.CharField(_("content type"), max_length=100)
+    size = models.PositiveBigIntegerField(_("size"))
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("attachment")
+        verbose_name_plural = _("attachments")
+
+    def __str__(self):
+        return self.filename
+
+    @property
+    def is_internal(self):
+        return bool(self.comment_id and self.comment.is_internal)

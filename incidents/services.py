@@ -1,0 +1,323 @@
+"""Every state change of an incident, one function each. Pages, API, e-mail intake and tasks call only these.
+
+Each runs in a transaction, locks the row, checks the version and the actor, records the audit context (pghistory
+triggers write the trail), and queues side effects after commit.
+"""
+
+from datetime import timedelta
+
+import pghistory
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.exceptions import Conflict, IllegalTransition, StaleVersion
+from core.roles import is_lead, is_staff_member
+from core.textsearch import search_vector
+
+from . import workflow
+from .attachments import check_upload, safe_filename
+from .choices import FINAL_STATES, Action, Channel, Impact, ResolutionCode, State, Urgency
+from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry, next_numbers
+
+EDITABLE_FIELDS = ("title", "description", "category", "service", "impact", "urgency", "is_major", "parent")
+
+
+def _audit(actor, action):
+    return pghistory.context(user=actor.pk if actor else None, action=action)
+
+
+def _lock(incident):
+    return Incident.objects.select_for_update().get(pk=incident.pk)
+
+
+def _check_version(incident, version):
+    if version is not None and int(version) != incident.version:
+        raise StaleVersion(current_version=incident.version)
+
+
+def _after_commit_mail(incident_id, kind, comment_id=None):
+    from .tasks import send_incident_mail
+
+    transaction.on_commit(lambda: send_incident_mail.delay(incident_id, kind, comment_id=comment_id))
+
+
+def refresh_search(incident_id):
+    """Rebuild the stored search vectors of one incident from its title, description and conversation."""
+    incident = Incident.objects.only("title", "description", "number").get(pk=incident_id)
+    public, internal = [], []
+    for body, is_internal in IncidentComment.objects.filter(incident_id=incident_id).values_list("body", "is_internal"):
+        (internal if is_internal else public).append(body)
+    Incident.objects.filter(pk=incident_id).update(
+        search_vector=search_vector(incident.number, incident.title, incident.description, *public),
+        internal_search_vector=search_vector(*internal),
+    )
+
+
+def _store_attachments(incident, uploads, actor, comment=None):
+    for upload in uploads:
+        IncidentAttachment.objects.create(
+            incident=incident, comment=comment, file=upload, filename=safe_filename(upload.name),
+            content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
+            size=upload.size, uploaded_by=actor,
+        )
+
+
+def _check_uploads(uploads):
+    for upload in uploads:
+        check_upload(upload)
+
+
+def create_incident(*, actor, title, description="", requester=None, channel=Channel.PORTAL, category=None,
+                    service=None, impact=Impact.MINOR, urgency=Urgency.MEDIUM, assignment_group=None,
+                    is_major=False, attachments=()):
+    """Record a new incident. End users report for themselves; agents may log one on behalf of a caller."""
+    staff = is_staff_member(actor)
+    requester = requester or actor
+    if requester.pk != actor.pk and not staff:
+        raise PermissionDenied(_("Only service desk staff may log an incident for someone else."))
+    if not staff:
+        assignment_group, is_major = None, False
+        if channel not in (Channel.PORTAL, Channel.API, Channel.EMAIL):
+            channel = Channel.PORTAL
+    _check_uploads(attachments)
+    group = assignment_group or (service.support_group if service else None) or (
+        category.default_group if category else None
+    )
+    incident = Incident(
+        title=title, description=description, requester=requester, organisation=requester.organisation,
+        logged_by=actor, channel=channel, category=category, service=service, impact=impact, urgency=urgency,
+        is_major=is_major, assignment_group=group, state=State.ASSIGNED if group else State.NEW,
+    )
+    incident.priority = PriorityMatrixEntry.priority_for(impact, urgency)
+    incident.full_clean(exclude=["number", "version"])
+    with transaction.atomic(), _audit(actor, "create"):
+        incident.number = next_numbers(1)[0]
+        incident.save()
+        _store_attachments(incident, attachments, actor)
+        refresh_search(incident.pk)
+        _after_commit_mail(incident.pk, "acknowledgement")
+    return incident
+
+
+def _check_parent(incident, parent):
+    if parent is None:
+        return
+    if parent.pk == incident.pk:
+        raise ValidationError({"parent": _("An incident cannot be its own parent.")})
+    if parent.state in FINAL_STATES:
+        raise ValidationError({"parent": _("The parent incident is already closed.")})
+    ancestor, seen = parent, set()
+    while ancestor.parent_id and ancestor.pk not in seen:
+        seen.add(ancestor.pk)
+        if ancestor.parent_id == incident.pk:
+            raise ValidationError({"parent": _("This link would make a loop of parent incidents.")})
+        ancestor = ancestor.parent
+
+
+def update_incident(incident, *, actor, version, **changes):
+    """Change the record's fields (not its state). Priority follows impact × urgency through the matrix."""
+    if not is_staff_member(actor):
+        raise PermissionDenied(_("Only service desk staff may edit an incident."))
+    unknown = set(changes) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
+    with transaction.atomic(), _audit(actor, "update"):
+        incident = _lock(incident)
+        _check_version(incident, version)
+        if incident.state in FINAL_STATES:
+            raise Conflict(_("A closed or cancelled incident cannot be edited."))
+        if "parent" in changes:
+            _check_parent(incident, changes["parent"])
+        for name, value in changes.items():
+            setattr(incident, name, value)
+        incident.priority = PriorityMatrixEntry.priority_for(incident.impact, incident.urgency)
+        incident.full_clean(exclude=["number"])
+        incident.version += 1
+        incident.save()
+        if {"title", "description"} & set(changes):
+            refresh_search(incident.pk)
+    return incident
+
+
+def _check_assignment(incident, actor, group, assignee):
+    if group is None:
+        raise ValidationError({"assignment_group": _("Choose the group to assign to.")})
+    if not group.is_active:
+        raise ValidationError({"assignment_group": _("This group is no longer active.")})
+    if assignee is not None:
+        if not assignee.is_active or not group.members.filter(pk=assignee.pk).exists():
+            raise ValidationError({"assignee": _("The assignee must be an active member of the group.")})
+    taken_from_someone = incident.assignee_id and incident.assignee_id not in (actor.pk, getattr(assignee, "pk", None))
+    if taken_from_someone and not workflow.LEAD in workflow.actor_kinds(actor, incident):  # noqa: E713
+        raise PermissionDenied(_("Only a team lead may reassign an incident someone else is working on."))
+
+
+def transition_incident(incident, action, *, actor, version=None, assignment_group=None, assignee=None,
+                        resolution_code="", resolution_notes="", comment=""):
+    """Move an incident through its lifecycle. Illegal moves answer 409 with the legal ones; wrong actors 403."""
+    if action not in workflow.TRANSITIONS:
+        raise ValidationError({"action": _("Unknown action %(action)s.") % {"action": action}})
+    rule = workflow.TRANSITIONS[action]
+    with transaction.atomic(), _audit(actor, action):
+        incident = _lock(incident)
+        _check_version(incident, version)
+        if incident.state not in rule.sources:
+            raise IllegalTransition(
+                _("%(action)s is not allowed from %(state)s.")
+                % {"action": Action(action).label, "state": State(incident.state).label},
+                state=incident.state, allowed=workflow.legal_from(incident.state),
+            )
+        if actor is not None and not workflow.may_take(actor, incident, action):
+            raise PermissionDenied(_("You may not %(action)s this incident.") % {"action": Action(action).label})
+        now = timezone.now()
+        target = rule.target
+        if action == Action.ASSIGN:
+            group = assignment_group or incident.assignment_group
+            _check_assignment(incident, actor, group, assignee)
+            incident.assignment_group, incident.assignee = group, assignee
+        elif action in (Action.TAKE, Action.START):
+            if action == Action.START and incident.assignee_id and incident.assignee_id != actor.pk:
+                _check_assignment(incident, actor, incident.assignment_group, actor)
+            if not incident.assignment_group_id or not incident.assignment_group.members.filter(pk=actor.pk).exists():
+                group = actor.assignment_groups.filter(is_active=True).order_by("name").first()
+                if group is None:
+                    raise ValidationError({"assignment_group": _("You are not a member of any assignment group.")})
+                incident.assignment_group = group
+            elif incident.assignee_id and incident.assignee_id != actor.pk:
+                _check_assignment(incident, actor, incident.assignment_group, actor)
+            incident.assignee = actor
+        elif action == Action.RESOLVE:
+            errors = {}
+            if resolution_code not in ResolutionCode.values:
+                errors["resolution_code"] = _("Choose a resolution code.")
+            if not (resolution_notes or "").strip():
+                errors["resolution_notes"] = _("Describe how the incident was resolved.")
+            if errors:
+                raise ValidationError(errors)
+            incident.resolution_code, incident.resolution_notes, incident.resolved_at = (
+                resolution_code, resolution_notes.strip(), now
+            )
+            if incident.first_response_at is None:
+                incident.first_response_at = now
+        elif action == Action.CLOSE:
+            incident.closed_at = now
+        elif action == Action.CANCEL:
+            incident.closed_at = now
+        elif action == Action.REOPEN:
+            _check_reopen_window(incident, actor)
+            target = State.IN_PROGRESS if incident.assignee_id else State.ASSIGNED if incident.assignment_group_id \
+                else State.NEW
+            incident.resolved_at, incident.resolution_code, incident.resolution_notes = None, "", ""
+        if action in (Action.ASSIGN, Action.TAKE, Action.START) and incident.acknowledged_at is None:
+            incident.acknowledged_at = now
+        incident.state = target
+        incident.version += 1
+        incident.save()
+        if comment.strip():
+            _add_comment_row(incident, actor, comment, internal=False)
+        if action in (Action.RESOLVE, Action.REOPEN, Action.CLOSE, Action.CANCEL, Action.PEND_USER):
+            _after_commit_mail(incident.pk, f"state:{action}:{incident.version}")
+    return incident
+
+
+def _check_reopen_window(incident, actor):
+    if actor is not None and is_staff_member(actor):
+        return
+    window = timedelta(days=settings.INCIDENT_REOPEN_WINDOW_DAYS)
+    if incident.resolved_at and timezone.now() - incident.resolved_at > window:
+        raise Conflict(_("This incident was resolved too long ago to reopen; please report a new one."))
+
+
+def _add_comment_row(incident, actor, body, *, internal):
+    comment = IncidentComment.objects.create(incident=incident, author=actor, body=body, is_internal=internal)
+    refresh_search(incident.pk)
+    return comment
+
+
+def add_comment(incident, *, actor, body, internal=False, attachments=(), version=None):
+    """Write a public reply or an internal note. A requester's reply wakes a pending or resolved incident."""
+    staff = is_staff_member(actor)
+    if internal and not staff:
+        raise PermissionDenied(_("Only service desk staff may write internal notes."))
+    if not (body or "").strip():
+        raise ValidationError({"body": _("Write something before sending.")})
+    _check_uploads(attachments)
+    with transaction.atomic(), _audit(actor, "internal_note" if internal else "reply"):
+        incident = _lock(incident)
+        _check_version(incident, version)
+        if incident.state in FINAL_STATES:
+            raise Conflict(_("This incident is closed; please report a new one."), state=incident.state)
+        comment = _add_comment_row(incident, actor, body.strip(), internal=internal)
+        _store_attachments(incident, attachments, actor, comment=comment)
+        changed = False
+        if staff and not internal and incident.requester_id != actor.pk and incident.first_response_at is None:
+            incident.first_response_at = timezone.now()
+            changed = True
+        if incident.requester_id == actor.pk and not staff:
+            if incident.state == State.PENDING_USER:
+                incident.state, changed = State.IN_PROGRESS, True
+            elif incident.state == State.RESOLVED:
+                _check_reopen_window(incident, actor)
+                incident.state = State.IN_PROGRESS if incident.assignee_id else State.ASSIGNED
+                incident.resolved_at, incident.resolution_code, incident.resolution_notes = None, "", ""
+                changed = True
+        if changed:
+            incident.version += 1
+            incident.save()
+        if not internal and incident.requester_id != actor.pk:
+            _after_commit_mail(incident.pk, "reply", comment_id=comment.pk)
+    return comment
+
+
+def merge_incident(duplicate, *, into, actor):
+    """Close `duplicate` as a duplicate of `into`, keeping a note on both. A lead's action."""
+    if not is_lead(actor):
+        raise PermissionDenied(_("Only a team lead may merge incidents."))
+    if duplicate.pk == into.pk:
+        raise ValidationError({"into": _("An incident cannot be merged into itself.")})
+    with transaction.atomic(), _audit(actor, "merge"):
+        first, second = sorted([duplicate.pk, into.pk])  # lock in id order: two merges cannot deadlock
+        locked = {i.pk: i for i in Incident.objects.select_for_update().filter(pk__in=[first, second])}
+        duplicate, into = locked[duplicate.pk], locked[into.pk]
+        if duplicate.state in FINAL_STATES or duplicate.state == State.RESOLVED:
+            raise Conflict(_("Only an open incident can be merged."), state=duplicate.state)
+        if into.state in FINAL_STATES or into.duplicate_of_id:
+            raise ValidationError({"into": _("The target incident is closed or itself merged.")})
+        now = timezone.now()
+        duplicate.duplicate_of = into
+        duplicate.state = State.CLOSED
+        duplicate.resolution_code = ResolutionCode.DUPLICATE
+        duplicate.resolution_notes = _("Merged into %(number)s.") % {"number": into.number}
+        duplicate.resolved_at = duplicate.closed_at = now
+        duplicate.version += 1
+        duplicate.save()
+        _add_comment_row(into, actor, _("%(number)s (%(title)s) was merged into this incident.")
+                         % {"number": duplicate.number, "title": duplicate.title}, internal=True)
+        _add_comment_row(duplicate, actor, _("This incident duplicates %(number)s and was merged into it.")
+                         % {"number": into.number}, internal=False)
+    return duplicate
+
+
+def auto_close_resolved(now=None):
+    """Close incidents resolved longer ago than the configured period. Safe to run twice at once (row locks)."""
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.INCIDENT_AUTO_CLOSE_DAYS)
+    closed = 0
+    while True:
+        with transaction.atomic(), _audit(None, "auto_close"):
+            batch = list(
+                Incident.objects.select_for_update(skip_locked=True)
+                .filter(state=State.RESOLVED, resolved_at__lte=cutoff)
+                .order_by("resolved_at")[:200]
+            )
+            for incident in batch:
+                incident.state, incident.closed_at = State.CLOSED, now
+                incident.version += 1
+                incident.save(update_fields=["state", "closed_at", "version", "updated_at"])
+                _after_commit_mail(incident.pk, f"state:auto_close:{incident.version}")
+        closed += len(batch)
+        if len(batch) < 200:
+            return closed

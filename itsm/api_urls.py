@@ -1,0 +1,8 @@
+"""The REST API, version 1: each practice registers its routes here."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("core.api.urls")),
+    path("", include("incidents.api.urls")),
+]

@@ -1,0 +1,127 @@
+"""Shared fixtures: a small organisation with every role, a real SMTP server, a real Celery worker."""
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from core.roles import Role
+from tests.factories import AssignmentGroupFactory, OrganisationFactory, ServiceFactory, UserFactory
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+class Cast:
+    """Everyone a permission test needs, built once per test."""
+
+    def __init__(self):
+        self.org = OrganisationFactory(name="Acme", code="acme")
+        self.other_org = OrganisationFactory(name="Globex", code="globex")
+        self.end_user = UserFactory(username="enduser", organisation=self.org, role=Role.END_USER)
+        self.colleague = UserFactory(username="colleague", organisation=self.org, role=Role.END_USER)
+        self.outsider = UserFactory(username="outsider", organisation=self.other_org, role=Role.END_USER)
+        self.agent = UserFactory(username="agent", organisation=None, role=Role.AGENT)
+        self.agent2 = UserFactory(username="agent2", organisation=None, role=Role.AGENT)
+        self.lead = UserFactory(username="lead", organisation=None, role=Role.TEAM_LEAD)
+        self.manager = UserFactory(username="manager", organisation=None, role=Role.MANAGER)
+        self.admin = UserFactory(username="admin", organisation=None, role=Role.ADMIN)
+        self.group = AssignmentGroupFactory(name="Service desk", lead=self.lead)
+        self.group.members.add(self.agent, self.agent2, self.lead)
+        self.other_group = AssignmentGroupFactory(name="Network")
+        self.service = ServiceFactory(name="E-mail", support_group=None)
+
+
+@pytest.fixture
+def cast(db):
+    return Cast()
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback (aiosmtpd); Django's SMTP backend delivers to it."""
+    from aiosmtpd.controller import Controller
+    from aiosmtpd.handlers import Message
+
+    received = []
+
+    class Collect(Message):
+        def handle_message(self, message):
+            received.append(message)
+
+    controller = Controller(Collect(), hostname="127.0.0.1", port=0)
+    controller.start()
+    controller.received = received
+    try:
+        yield controller
+    finally:
+        controller.stop()
+
+
+@pytest.fixture
+def smtp_settings(settings, smtp_server):
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = "127.0.0.1"
+    settings.EMAIL_PORT = smtp_server.server.sockets[0].getsockname()[1]
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    return smtp_server
+
+
+def _test_database_url():
+    s = connection.settings_dict
+    host = s.get("HOST") or ""
+    if host.startswith("/"):
+        from urllib.parse import quote
+
+        return f"postgres://{s.get('USER') or 'postgres'}@{quote(host, safe='')}:{s.get('PORT') or 5432}/{s['NAME']}"
+    return f"postgres://{s.get('USER') or 'postgres'}@{host or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
+
+
+@pytest.fixture
+def celery_worker_process(transactional_db, settings, request):
+    """A real `celery worker` process on the test database, with its own queue (xdist-safe).
+
+    Yields a function that waits until a condition holds (polling the database the test can see).
+    """
+    from itsm.celery import app
+
+    queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
+    app.conf.task_default_queue = queue
+    env = {**os.environ, "DATABASE_URL": _test_database_url(), "CELERY_QUEUE": queue, "DB_CONN_MAX_AGE": "0"}
+    env.update(getattr(request, "param", {}) or {})
+    mail_port = getattr(settings, "EMAIL_PORT", None)
+    if settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
+        env["EMAIL_URL"] = f"smtp://127.0.0.1:{mail_port}"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "itsm", "worker", "-Q", queue, "-c", "1", "-P", "solo",
+         "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "WARNING"],
+        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+    )
+
+    def wait_for(condition, timeout=30):
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if condition():
+                return True
+            if proc.poll() is not None:
+                raise AssertionError(f"celery worker died: {proc.stderr.read().decode()[-2000:]}")
+            time.sleep(0.2)
+        return False
+
+    wait_for.process = proc
+    wait_for.queue = queue
+    wait_for.env = env
+    try:
+        yield wait_for
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+        app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
