@@ -31,6 +31,7 @@ def next_numbers(count=1):
         return [f"INC-{row[0]:06d}" for row in cursor.fetchall()]
 
 
+@pghistory.track()
 class PriorityMatrixEntry(models.Model):
     """One cell of the impact × urgency matrix; administrators edit these to change how priority is derived."""
 

@@ -170,7 +170,8 @@ def transition_incident(incident, action, *, actor, version=None, assignment_gro
                 % {"action": Action(action).label, "state": State(incident.state).label},
                 state=incident.state, allowed=workflow.legal_from(incident.state),
             )
-        if actor is not None and not workflow.may_take(actor, incident, action):
+        # actor None is the system (Celery): the table decides what it may do, like for anyone else.
+        if not workflow.may_take(actor, incident, action):
             raise PermissionDenied(_("You may not %(action)s this incident.") % {"action": Action(action).label})
         now = timezone.now()
         target = rule.target
@@ -179,15 +180,15 @@ def transition_incident(incident, action, *, actor, version=None, assignment_gro
             _check_assignment(incident, actor, group, assignee)
             incident.assignment_group, incident.assignee = group, assignee
         elif action in (Action.TAKE, Action.START):
-            if action == Action.START and incident.assignee_id and incident.assignee_id != actor.pk:
-                _check_assignment(incident, actor, incident.assignment_group, actor)
+            # Checked before the group may change below: taking it into one's own group is still taking it.
+            if incident.assignee_id and incident.assignee_id != actor.pk and \
+                    workflow.LEAD not in workflow.actor_kinds(actor, incident):
+                raise PermissionDenied(_("Only a team lead may reassign an incident someone else is working on."))
             if not incident.assignment_group_id or not incident.assignment_group.members.filter(pk=actor.pk).exists():
                 group = actor.assignment_groups.filter(is_active=True).order_by("name").first()
                 if group is None:
                     raise ValidationError({"assignment_group": _("You are not a member of any assignment group.")})
                 incident.assignment_group = group
-            elif incident.assignee_id and incident.assignee_id != actor.pk:
-                _check_assignment(incident, actor, incident.assignment_group, actor)
             incident.assignee = actor
         elif action == Action.RESOLVE:
             errors = {}
@@ -208,11 +209,12 @@ def transition_incident(incident, action, *, actor, version=None, assignment_gro
             incident.closed_at = now
         elif action == Action.REOPEN:
             _check_reopen_window(incident, actor)
-            target = State.IN_PROGRESS if incident.assignee_id else State.ASSIGNED if incident.assignment_group_id \
-                else State.NEW
-            incident.resolved_at, incident.resolution_code, incident.resolution_notes = None, "", ""
-        if action in (Action.ASSIGN, Action.TAKE, Action.START) and incident.acknowledged_at is None:
+            target = _reopen(incident)
+        # Resolving straight from new (first-contact resolution) acknowledges the incident as well.
+        if action in (Action.ASSIGN, Action.TAKE, Action.START, Action.RESOLVE) and incident.acknowledged_at is None:
             incident.acknowledged_at = now
+        if comment.strip() and _is_first_response(incident, actor):
+            incident.first_response_at = now
         incident.state = target
         incident.version += 1
         incident.save()
@@ -221,6 +223,20 @@ def transition_incident(incident, action, *, actor, version=None, assignment_gro
         if action in (Action.RESOLVE, Action.REOPEN, Action.CLOSE, Action.CANCEL, Action.PEND_USER):
             _after_commit_mail(incident.pk, f"state:{action}:{incident.version}")
     return incident
+
+
+def _reopen(incident):
+    """Clear the resolution and answer the state a reopened incident returns to (the reopen action and a reply)."""
+    incident.resolved_at, incident.resolution_code, incident.resolution_notes = None, "", ""
+    if incident.assignee_id:
+        return State.IN_PROGRESS
+    return State.ASSIGNED if incident.assignment_group_id else State.NEW
+
+
+def _is_first_response(incident, actor):
+    """A public word from the desk to the requester that nobody has sent before."""
+    return (incident.first_response_at is None and actor is not None and incident.requester_id != actor.pk
+            and is_staff_member(actor))
 
 
 def _check_reopen_window(incident, actor):
@@ -253,7 +269,7 @@ def add_comment(incident, *, actor, body, internal=False, attachments=(), versio
         comment = _add_comment_row(incident, actor, body.strip(), internal=internal)
         _store_attachments(incident, attachments, actor, comment=comment)
         changed = False
-        if staff and not internal and incident.requester_id != actor.pk and incident.first_response_at is None:
+        if not internal and _is_first_response(incident, actor):
             incident.first_response_at = timezone.now()
             changed = True
         if incident.requester_id == actor.pk and not staff:
@@ -261,9 +277,7 @@ def add_comment(incident, *, actor, body, internal=False, attachments=(), versio
                 incident.state, changed = State.IN_PROGRESS, True
             elif incident.state == State.RESOLVED:
                 _check_reopen_window(incident, actor)
-                incident.state = State.IN_PROGRESS if incident.assignee_id else State.ASSIGNED
-                incident.resolved_at, incident.resolution_code, incident.resolution_notes = None, "", ""
-                changed = True
+                incident.state, changed = _reopen(incident), True
         if changed:
             incident.version += 1
             incident.save()
@@ -321,3 +335,22 @@ def auto_close_resolved(now=None):
         closed += len(batch)
         if len(batch) < 200:
             return closed
+
+
+def save_priority_matrix(cells, *, actor):
+    """Store {(impact, urgency): priority} cells in one transaction; returns how many changed."""
+    from core.roles import is_admin
+
+    if not is_admin(actor):
+        raise PermissionDenied(_("Only administrators may change the priority matrix."))
+    changed = 0
+    with transaction.atomic(), _audit(actor, "priority_matrix"):
+        for (impact, urgency), priority in cells.items():
+            entry, created = PriorityMatrixEntry.objects.select_for_update().get_or_create(
+                impact=impact, urgency=urgency, defaults={"priority": priority}
+            )
+            if created or entry.priority != priority:
+                entry.priority = priority
+                entry.save()
+                changed += 1
+    return changed

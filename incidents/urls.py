@@ -5,4 +5,13 @@ from . import views
 app_name = "incidents"
 urlpatterns = [
     path("", views.queue, name="queue"),
+    path("new/", views.create, name="create"),
+    path("priority-matrix/", views.priority_matrix, name="priority-matrix"),
+    path("<str:number>/", views.detail, name="detail"),
+    path("<str:number>/edit/", views.edit, name="edit"),
+    path("<str:number>/assign/", views.assign, name="assign"),
+    path("<str:number>/transition/", views.transition, name="transition"),
+    path("<str:number>/comment/", views.comment, name="comment"),
+    path("<str:number>/merge/", views.merge, name="merge"),
+    path("<str:number>/history/", views.history, name="history"),
 ]

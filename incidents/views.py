@@ -1,5 +1,296 @@
-from django.http import HttpResponse
+"""Agent desk pages for incidents: the queue, the incident page and its actions, logging a call."""
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from core.decorators import admin_required, staff_required
+from core.models import AssignmentGroup, User
+from core.roles import is_staff_member
+from core.views_helpers import run_service
+
+from . import services, workflow
+from .choices import Action, Impact, Priority, Urgency
+from .filtersets import IncidentFilterSet
+from .forms import CommentForm, IncidentCreateForm, IncidentEditForm, MergeForm, TransitionForm
+from .history import incident_history
+from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry
+
+PAGE_SIZES = (25, 50, 100)
+QUEUE_COLUMNS = (
+    "id", "number", "title", "state", "priority", "is_major", "created_at", "updated_at", "requester__username",
+    "requester__first_name", "requester__last_name", "assignment_group__name", "assignee__username",
+    "assignee__first_name", "assignee__last_name", "service__name",
+)
 
 
+def _visible(request):
+    return Incident.objects.visible_to(request.user)
+
+
+def _get_incident(request, number):
+    return get_object_or_404(
+        _visible(request).select_related(
+            "requester", "organisation", "logged_by", "category", "service", "assignment_group", "assignee",
+            "parent", "duplicate_of",
+        ),
+        number=number,
+    )
+
+
+@staff_required
+@require_GET
 def queue(request):
-    return HttpResponse("")
+    params = request.GET.copy()
+    if not any(k in params for k in ("q", "state", "open", "mine", "unassigned", "assignment_group", "priority",
+                                      "assignee")):
+        params["open"] = "true"
+    queryset = _visible(request).select_related("requester", "assignment_group", "assignee", "service").only(
+        *QUEUE_COLUMNS
+    )
+    filterset = IncidentFilterSet(params, queryset=queryset, request=request)
+    for name in ("organisation", "service", "category", "channel", "created_after", "created_before", "is_major"):
+        filterset.form.fields.pop(name, None)  # not shown on the queue page (still accepted by the API)
+    filterset.form.fields["assignee"].queryset = User.objects.filter(
+        is_active=True, assignment_groups__isnull=False
+    ).distinct()
+    incidents = filterset.qs if filterset.is_valid() else queryset.none()
+    if not params.get("ordering"):
+        incidents = incidents.order_by("-created_at", "-id")
+    try:
+        page_size = int(request.GET.get("page_size", 25))
+    except ValueError:
+        page_size = 25
+    page_size = page_size if page_size in PAGE_SIZES else 25
+    page = Paginator(incidents, page_size).get_page(request.GET.get("page"))
+    query = params.copy()
+    query.pop("page", None)
+    sort_query = query.copy()
+    sort_query.pop("ordering", None)
+    context = {"filterset": filterset, "page": page, "query": query.urlencode(), "sort_query": sort_query.urlencode(),
+               "page_sizes": PAGE_SIZES,
+               "page_size": page_size}
+    template = "incidents/partials/queue_table.html" if request.htmx and request.htmx.target == "queue-table" \
+        else "incidents/queue.html"
+    return render(request, template, context, status=200 if filterset.is_valid() else 400)
+
+
+@staff_required
+@require_GET
+def detail(request, number, status=200, forms=None):
+    incident = _get_incident(request, number)
+    return render(request, "incidents/detail.html", _detail_context(request, incident, forms or {}), status=status)
+
+
+def _detail_context(request, incident, forms):
+    attachments = list(IncidentAttachment.objects.filter(incident=incident).select_related("uploaded_by"))
+    comments = list(IncidentComment.objects.filter(incident=incident).select_related("author"))
+    by_comment = {}
+    for attachment in attachments:
+        by_comment.setdefault(attachment.comment_id, []).append(attachment)
+    for comment in comments:
+        comment.files = by_comment.get(comment.pk, [])
+    related = list(
+        Incident.objects.filter(Q(parent=incident) | Q(duplicate_of=incident)).only(
+            "number", "title", "state", "parent_id", "duplicate_of_id"
+        )
+    )
+    actions = workflow.allowed_actions(request.user, incident)
+    return {
+        "incident": incident,
+        "comments": comments,
+        "incident_files": by_comment.get(None, []),
+        "children": [i for i in related if i.parent_id == incident.pk],
+        "duplicates": [i for i in related if i.duplicate_of_id == incident.pk],
+        "actions": actions,
+        "simple_actions": [a for a in actions if a not in (Action.ASSIGN, Action.RESOLVE)],
+        "action_labels": dict(Action.choices),
+        "comment_form": forms.get("comment") or CommentForm(),
+        "resolve_form": forms.get("resolve") or TransitionForm(initial={"action": Action.RESOLVE}),
+        "merge_form": forms.get("merge") or MergeForm(),
+        "can_merge": workflow.LEAD in workflow.actor_kinds(request.user, incident),
+    }
+
+
+@staff_required
+@require_GET
+def history(request, number):
+    incident = _get_incident(request, number)
+    return render(request, "incidents/partials/history.html", {"events": incident_history(incident)})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def edit(request, number):
+    incident = _get_incident(request, number)
+    form = IncidentEditForm(request.POST or None, instance=incident, user=request.user)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        changes = {name: form.cleaned_data[name] for name in form.changed_data if name != "version"}
+        result, status = run_service(
+            request,
+            lambda: services.update_incident(incident, actor=request.user, version=form.cleaned_data["version"],
+                                             **changes),
+            form=form,
+        )
+        if result is not None:
+            messages.success(request, _("Incident %(number)s updated.") % {"number": incident.number})
+            return redirect("incidents:detail", number=incident.number)
+    elif request.method == "POST":
+        status = 400
+    return render(request, "incidents/edit.html", {"incident": incident, "form": form}, status=status)
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def assign(request, number):
+    incident = _get_incident(request, number)
+    form = TransitionForm(request.POST or None, initial={
+        "action": Action.ASSIGN, "version": incident.version, "assignment_group": incident.assignment_group_id,
+        "assignee": incident.assignee_id,
+    })
+    form.fields["assignment_group"].queryset = AssignmentGroup.objects.filter(is_active=True)
+    if incident.assignment_group_id:
+        form.fields["assignee"].queryset = incident.assignment_group.members.filter(is_active=True)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            data = form.cleaned_data
+            result, status = run_service(request, lambda: services.transition_incident(
+                incident, Action.ASSIGN, actor=request.user, version=data["version"],
+                assignment_group=data["assignment_group"], assignee=data["assignee"],
+                comment=data["comment"]), form=form)
+            if result is not None:
+                messages.success(request, _("Incident %(number)s assigned.") % {"number": incident.number})
+                return redirect("incidents:detail", number=incident.number)
+        else:
+            status = 400
+    return render(request, "incidents/assign.html", {"incident": incident, "form": form}, status=status)
+
+
+@staff_required
+@require_POST
+def transition(request, number):
+    incident = _get_incident(request, number)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        return detail(request, number, status=400)
+    data = form.cleaned_data
+    result, status = run_service(request, lambda: services.transition_incident(
+        incident, data["action"], actor=request.user, version=data["version"],
+        resolution_code=data["resolution_code"], resolution_notes=data["resolution_notes"],
+        comment=data["comment"]), form=form)
+    if result is None:
+        return detail(request, number, status=status, forms={"resolve": form} if data["action"] == "resolve" else {})
+    messages.success(request, _("%(number)s is now %(state)s.") % {"number": result.number,
+                                                                      "state": result.get_state_display()})
+    return redirect("incidents:detail", number=number)
+
+
+@staff_required
+@require_POST
+def comment(request, number):
+    incident = _get_incident(request, number)
+    form = CommentForm(request.POST, request.FILES)
+    status = 400
+    if form.is_valid():
+        data = form.cleaned_data
+        result, status = run_service(request, lambda: services.add_comment(
+            incident, actor=request.user, body=data["body"], internal=data["internal"],
+            attachments=data["attachments"]), form=form)
+        if result is not None:
+            messages.success(request, _("Internal note added.") if data["internal"] else _("Reply sent."))
+            return redirect("incidents:detail", number=number)
+    return detail(request, number, status=status, forms={"comment": form})
+
+
+@staff_required
+@require_POST
+def merge(request, number):
+    incident = _get_incident(request, number)
+    form = MergeForm(request.POST)
+    status = 400
+    if form.is_valid():
+        target = _visible(request).filter(number=form.cleaned_data["into"].strip().upper()).first()
+        if target is None:
+            form.add_error("into", _("No such incident."))
+        else:
+            result, status = run_service(
+                request, lambda: services.merge_incident(incident, into=target, actor=request.user), form=form
+            )
+            if result is not None:
+                messages.success(request, _("Merged into %(number)s.") % {"number": target.number})
+                return redirect("incidents:detail", number=target.number)
+    return detail(request, number, status=status, forms={"merge": form})
+
+
+@staff_required
+@require_http_methods(["GET", "POST"])
+def create(request):
+    form = IncidentCreateForm(request.POST or None, request.FILES or None)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if form.is_valid():
+            data = dict(form.cleaned_data)
+            result, status = run_service(request, lambda: services.create_incident(actor=request.user, **data),
+                                         form=form)
+            if result is not None:
+                messages.success(request, _("Incident %(number)s logged.") % {"number": result.number})
+                return redirect("incidents:detail", number=result.number)
+    return render(request, "incidents/create.html", {"form": form}, status=status)
+
+
+@require_GET
+def attachment_download(request, pk):
+    """Files go through here so visibility (and internal notes) are checked; never served from MEDIA_URL."""
+    if not request.user.is_authenticated:
+        raise Http404
+    attachment = get_object_or_404(
+        IncidentAttachment.objects.select_related("comment").filter(
+            incident__in=Incident.objects.visible_to(request.user).values("pk")
+        ),
+        pk=pk,
+    )
+    if attachment.is_internal and not is_staff_member(request.user):
+        raise Http404
+    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
+    response["Content-Type"] = "application/octet-stream"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@admin_required
+@require_http_methods(["GET", "POST"])
+def priority_matrix(request):
+    cells = {(e.impact, e.urgency): e for e in PriorityMatrixEntry.objects.all()}
+    if request.method == "POST":
+        wanted, errors = {}, []
+        for impact in Impact.values:
+            for urgency in Urgency.values:
+                raw = request.POST.get(f"cell_{impact}_{urgency}")
+                if raw is None:
+                    continue
+                if raw not in {str(p) for p in Priority.values}:
+                    errors.append(f"cell_{impact}_{urgency}")
+                else:
+                    wanted[(impact, urgency)] = int(raw)
+        if errors:  # refuse the whole form: a matrix half-saved would be worse than none
+            messages.error(request, _("Invalid priority in: %(cells)s") % {"cells": ", ".join(errors)})
+            return redirect("incidents:priority-matrix")
+        changed = services.save_priority_matrix(wanted, actor=request.user)
+        messages.success(request, _("Priority matrix saved (%(n)d cells changed).") % {"n": changed})
+        return redirect("incidents:priority-matrix")
+    rows = [
+        {"impact": label, "cells": [
+            (f"cell_{impact}_{urgency}", getattr(cells.get((impact, urgency)), "priority", None))
+            for urgency in Urgency.values
+        ]}
+        for impact, label in Impact.choices
+    ]
+    return render(request, "incidents/priority_matrix.html",
+                  {"rows": rows, "urgencies": Urgency.choices, "priorities": Priority.choices})

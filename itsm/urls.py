@@ -4,6 +4,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core import health
 from core import views as core_views
+from incidents import views as incident_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
@@ -11,6 +12,7 @@ urlpatterns = [
     path("accounts/", include("core.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/incidents/", include("incidents.urls")),
+    path("attachments/<int:pk>/", incident_views.attachment_download, name="attachment-download"),
     path("portal/", include("servicedesk.portal_urls")),
     path("api/v1/", include("itsm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

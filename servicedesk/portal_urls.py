@@ -1,8 +1,12 @@
-from django.http import HttpResponse
 from django.urls import path
+
+from . import portal_views as views
 
 app_name = "portal"
 urlpatterns = [
-    path("", lambda r: HttpResponse(""), name="home"),
-    path("incidents/<str:number>/", lambda r, number: HttpResponse(""), name="incident-detail"),
+    path("", views.home, name="home"),
+    path("report/", views.report, name="report"),
+    path("incidents/<str:number>/", views.incident_detail, name="incident-detail"),
+    path("incidents/<str:number>/reply/", views.reply, name="reply"),
+    path("incidents/<str:number>/action/", views.action, name="action"),
 ]

@@ -35,6 +35,12 @@ class Cast:
         self.service = ServiceFactory(name="E-mail", support_group=None)
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """The default PBKDF2 costs ~0.2 s per user; `cast` makes ten. Hashing strength is not under test."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
 @pytest.fixture
 def cast(db):
     return Cast()
