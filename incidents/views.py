@@ -81,7 +81,11 @@ def queue(request):
 
 @staff_required
 @require_GET
-def detail(request, number, status=200, forms=None):
+def detail(request, number):
+    return _render_detail(request, number)
+
+
+def _render_detail(request, number, status=200, forms=None):
     incident = _get_incident(request, number)
     return render(request, "incidents/detail.html", _detail_context(request, incident, forms or {}), status=status)
 
@@ -178,14 +182,14 @@ def transition(request, number):
     incident = _get_incident(request, number)
     form = TransitionForm(request.POST)
     if not form.is_valid():
-        return detail(request, number, status=400)
+        return _render_detail(request, number, status=400)
     data = form.cleaned_data
     result, status = run_service(request, lambda: services.transition_incident(
         incident, data["action"], actor=request.user, version=data["version"],
         resolution_code=data["resolution_code"], resolution_notes=data["resolution_notes"],
         comment=data["comment"]), form=form)
     if result is None:
-        return detail(request, number, status=status, forms={"resolve": form} if data["action"] == "resolve" else {})
+        return _render_detail(request, number, status=status, forms={"resolve": form} if data["action"] == "resolve" else {})
     messages.success(request, _("%(number)s is now %(state)s.") % {"number": result.number,
                                                                       "state": result.get_state_display()})
     return redirect("incidents:detail", number=number)
@@ -205,7 +209,7 @@ def comment(request, number):
         if result is not None:
             messages.success(request, _("Internal note added.") if data["internal"] else _("Reply sent."))
             return redirect("incidents:detail", number=number)
-    return detail(request, number, status=status, forms={"comment": form})
+    return _render_detail(request, number, status=status, forms={"comment": form})
 
 
 @staff_required
@@ -225,7 +229,7 @@ def merge(request, number):
             if result is not None:
                 messages.success(request, _("Merged into %(number)s.") % {"number": target.number})
                 return redirect("incidents:detail", number=target.number)
-    return detail(request, number, status=status, forms={"merge": form})
+    return _render_detail(request, number, status=status, forms={"merge": form})
 
 
 @staff_required

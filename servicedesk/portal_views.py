@@ -84,7 +84,11 @@ def _portal_context(request, incident, reply_form=None):
 
 @login_required
 @require_GET
-def incident_detail(request, number, status=200, reply_form=None):
+def incident_detail(request, number):
+    return _render_detail(request, number)
+
+
+def _render_detail(request, number, status=200, reply_form=None):
     incident = get_object_or_404(_mine(request).select_related("assignment_group", "service"), number=number)
     template = "portal/partials/live.html" if request.htmx else "portal/incident.html"
     return render(request, template, _portal_context(request, incident, reply_form), status=status)
@@ -103,7 +107,7 @@ def reply(request, number):
         if result is not None:
             messages.success(request, _("Your reply was sent."))
             return redirect("portal:incident-detail", number=number)
-    return incident_detail(request, number, status=status, reply_form=form)
+    return _render_detail(request, number, status=status, reply_form=form)
 
 
 @login_required
@@ -113,11 +117,11 @@ def action(request, number):
     name = request.POST.get("action", "")
     if name not in REQUESTER_ACTIONS:
         messages.error(request, _("Unknown action."))
-        return incident_detail(request, number, status=400)
+        return _render_detail(request, number, status=400)
     result, status = run_service(request, lambda: services.transition_incident(
         incident, name, actor=request.user, version=request.POST.get("version") or None))
     if result is None:
-        return incident_detail(request, number, status=status)
+        return _render_detail(request, number, status=status)
     messages.success(request, _("Thank you. %(number)s is now %(state)s.")
                      % {"number": result.number, "state": result.get_state_display()})
     return redirect("portal:incident-detail", number=number)
