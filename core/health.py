@@ -21,12 +21,15 @@ def _broker():
 
 
 def _workers():
+    """Workers that consume the portal's queue: a worker of another deployment on the same broker does not count."""
     from itsm.celery import app
 
-    replies = app.control.ping(timeout=1.0)
-    if not replies:
-        raise RuntimeError("no worker answered")
-    return len(replies)
+    queue = app.conf.task_default_queue
+    replies = app.control.inspect(timeout=1.0).active_queues() or {}
+    serving = [name for name, queues in replies.items() if any(q.get("name") == queue for q in queues or ())]
+    if not serving:
+        raise RuntimeError(f"no worker consumes the queue {queue!r}")
+    return len(serving)
 
 
 def health(request):

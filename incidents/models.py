@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from core.models import AssignmentGroup, Organisation, TimeStampedModel, VersionedModel
 
+from .attachments import safe_filename
 from .choices import (
     PRIORITY_COLOURS,
     STATE_COLOURS,
@@ -175,7 +176,8 @@ class IncidentComment(models.Model):
 
 
 def attachment_path(instance, filename):
-    return f"attachments/incidents/{instance.incident_id}/{filename}"
+    # The uploaded name is the client's: stripped of directories, markup and ".." before it becomes a path.
+    return f"attachments/incidents/{instance.incident_id}/{safe_filename(filename)}"
 
 
 @pghistory.track()

@@ -189,7 +189,8 @@ def transition(request, number):
         resolution_code=data["resolution_code"], resolution_notes=data["resolution_notes"],
         comment=data["comment"]), form=form)
     if result is None:
-        return _render_detail(request, number, status=status, forms={"resolve": form} if data["action"] == "resolve" else {})
+        forms = {"resolve": form} if data["action"] == "resolve" else {}
+        return _render_detail(request, number, status=status, forms=forms)
     messages.success(request, _("%(number)s is now %(state)s.") % {"number": result.number,
                                                                       "state": result.get_state_display()})
     return redirect("incidents:detail", number=number)

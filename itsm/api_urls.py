@@ -4,5 +4,6 @@ from django.urls import include, path
 
 urlpatterns = [
     path("", include("core.api.urls")),
+    path("", include("servicedesk.api.urls")),
     path("", include("incidents.api.urls")),
 ]

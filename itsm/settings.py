@@ -216,7 +216,18 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "ENUM_NAME_OVERRIDES": {},
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",  # tags and operation ids by resource ("incidents"), not "v1"
+    # One schema component per choice set, named after it (otherwise names collide: "channel" has two sets).
+    "ENUM_NAME_OVERRIDES": {
+        "IncidentStateEnum": "incidents.choices.State",
+        "IncidentActionEnum": "incidents.choices.Action",
+        "IncidentChannelEnum": "incidents.choices.Channel",
+        "IncidentApiChannelEnum": "incidents.api.serializers.API_CHANNELS",
+        "ImpactEnum": "incidents.choices.Impact",
+        "UrgencyEnum": "incidents.choices.Urgency",
+        "PriorityEnum": "incidents.choices.Priority",
+        "ResolutionCodeEnum": "incidents.choices.ResolutionCode",
+    },
 }
 
 LOGGING = {

@@ -84,7 +84,8 @@ def _test_database_url():
     if host.startswith("/"):
         from urllib.parse import quote
 
-        return f"postgres://{s.get('USER') or 'postgres'}@{quote(host, safe='')}:{s.get('PORT') or 5432}/{s['NAME']}"
+        # django-environ takes a socket folder from the path (user@:port//folder/name), not from a quoted host.
+        return f"postgres://{s.get('USER') or 'postgres'}@:{s.get('PORT') or 5432}/{quote(host)}/{s['NAME']}"
     return f"postgres://{s.get('USER') or 'postgres'}@{host or '127.0.0.1'}:{s.get('PORT') or 5432}/{s['NAME']}"
 
 

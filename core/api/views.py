@@ -1,6 +1,18 @@
-"""API base classes: every viewset serves only what the authorisation layer lets the caller see."""
+"""API base classes and the shared lookups (people, organisations, groups, the caller).
 
-from rest_framework import viewsets
+Every viewset serves only what the authorisation layer lets the caller see: incident-like records through
+`Model.objects.visible_to(user)`, people and organisations through the restrictions below.
+"""
+
+from django.db.models import Prefetch
+from django.utils.translation import gettext_lazy as _
+from rest_framework import generics, permissions, viewsets
+
+from core.models import AssignmentGroup, Organisation, User
+from core.roles import is_admin, is_staff_member
+
+from .filtersets import AssignmentGroupFilterSet, OrganisationFilterSet, UserFilterSet
+from .serializers import AssignmentGroupSerializer, MeSerializer, OrganisationSerializer, UserSerializer
 
 
 class VisibleModelViewSet(viewsets.ModelViewSet):
@@ -12,3 +24,68 @@ class VisibleModelViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+
+class IsAdministratorOrReadOnly(permissions.IsAuthenticated):
+    """Anyone signed in may read; only administrators may change (rules that administrators own, e.g. the matrix)."""
+
+    message = _("Only an administrator may change this.")
+
+    def has_permission(self, request, view):
+        if not super().has_permission(request, view):
+            return False
+        return request.method in permissions.SAFE_METHODS or is_admin(request.user)
+
+
+def _is_schema_generation(view):
+    return getattr(view, "swagger_fake_view", False)
+
+
+class UserViewSet(viewsets.ReadOnlyModelViewSet):
+    """People, for assignment pickers and integrations. Staff see everyone; an end user sees only themselves."""
+
+    queryset = User.objects.select_related("organisation").prefetch_related("groups").order_by("username")
+    serializer_class = UserSerializer
+    filterset_class = UserFilterSet
+    ordering_fields = ["username", "last_name", "first_name", "date_joined"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if _is_schema_generation(self) or is_staff_member(self.request.user):
+            return queryset
+        return queryset.filter(pk=self.request.user.pk)
+
+
+class OrganisationViewSet(viewsets.ReadOnlyModelViewSet):
+    """Customers. Staff see all of them; an end user sees only their own (customers do not see each other)."""
+
+    queryset = Organisation.objects.order_by("name")
+    serializer_class = OrganisationSerializer
+    filterset_class = OrganisationFilterSet
+    ordering_fields = ["name", "code", "created_at"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset()
+        if _is_schema_generation(self) or is_staff_member(self.request.user):
+            return queryset
+        return queryset.filter(pk=self.request.user.organisation_id)
+
+
+class AssignmentGroupViewSet(viewsets.ReadOnlyModelViewSet):
+    """Teams with their lead and members (names only), readable by everyone signed in."""
+
+    queryset = AssignmentGroup.objects.select_related("lead").prefetch_related(
+        Prefetch("members", queryset=User.objects.order_by("username"))
+    ).order_by("name")
+    serializer_class = AssignmentGroupSerializer
+    filterset_class = AssignmentGroupFilterSet
+    ordering_fields = ["name"]
+
+
+class MeView(generics.RetrieveAPIView):
+    """The caller's own record, roles and capabilities."""
+
+    serializer_class = MeSerializer
+
+    def get_object(self):
+        return self.request.user
