@@ -1,0 +1,37 @@
+from django.contrib import admin
+from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
+from django.utils.translation import gettext_lazy as _
+
+from .models import AssignmentGroup, Notification, Organisation, User
+
+
+@admin.register(User)
+class UserAdmin(BaseUserAdmin):
+    fieldsets = BaseUserAdmin.fieldsets + (
+        (_("Service desk"), {"fields": ("organisation", "language", "phone", "sees_organisation_tickets")}),
+    )
+    list_display = ("username", "first_name", "last_name", "email", "organisation", "language", "is_active")
+    list_filter = ("groups", "organisation", "is_active", "language")
+    list_select_related = ("organisation",)
+
+
+@admin.register(Organisation)
+class OrganisationAdmin(admin.ModelAdmin):
+    list_display = ("name", "code")
+    search_fields = ("name", "code")
+
+
+@admin.register(AssignmentGroup)
+class AssignmentGroupAdmin(admin.ModelAdmin):
+    list_display = ("name", "lead", "email", "is_active")
+    list_filter = ("is_active",)
+    filter_horizontal = ("members",)
+    search_fields = ("name",)
+    autocomplete_fields = ("lead",)
+
+
+@admin.register(Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    list_display = ("recipient", "subject", "created_at", "read_at")
+    list_select_related = ("recipient",)
+    readonly_fields = ("recipient", "key", "subject", "body", "url", "created_at")
