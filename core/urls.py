@@ -7,4 +7,7 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/", views.preferences, name="preferences"),
+    path("notifications/", views.notifications, name="notifications"),
+    path("notifications/unread/", views.unread_count, name="notifications-unread"),
+    path("notifications/read/", views.mark_notifications_read, name="notifications-read"),
 ]

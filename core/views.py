@@ -1,10 +1,12 @@
 from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from .forms import PreferencesForm
 from .roles import is_staff_member
@@ -31,3 +33,26 @@ def preferences(request):
         messages.success(request, _("Your preferences were saved."))
         return redirect("preferences")
     return render(request, "core/preferences.html", {"form": form})
+
+
+@login_required
+@require_GET
+def notifications(request):
+    """What the portal told this person (SLA warnings, replies, state changes), newest first."""
+    page = Paginator(request.user.notifications.all(), 30).get_page(request.GET.get("page"))
+    return render(request, "core/notifications.html", {"page": page})
+
+
+@login_required
+@require_GET
+def unread_count(request):
+    """The navbar badge, loaded by htmx after the page so it costs the page itself no query."""
+    count = request.user.notifications.filter(read_at__isnull=True).count()
+    return HttpResponse(str(count) if count else "")
+
+
+@login_required
+@require_POST
+def mark_notifications_read(request):
+    request.user.notifications.filter(read_at__isnull=True).update(read_at=timezone.now())
+    return redirect("notifications")
