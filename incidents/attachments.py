@@ -20,7 +20,10 @@ def safe_filename(name):
         cleaned = get_valid_filename(base)
     except Exception:  # noqa: BLE001 - Django raises SuspiciousFileOperation for names like ".."
         cleaned = ""
-    return cleaned[:200] or "attachment"
+    stem, extension = os.path.splitext(cleaned)
+    extension = extension[:20]
+    # Cut to length keeping the extension, then drop trailing dots: Windows opens "a.exe." as a.exe.
+    return (stem[: 200 - len(extension)] + extension).rstrip(".") or "attachment"
 
 
 def check_upload(upload, field="attachments"):
@@ -32,7 +35,8 @@ def check_upload(upload, field="attachments"):
             % {"name": safe_filename(upload.name), "size": upload.size, "limit": limit},
             field=field,
         )
-    extension = os.path.splitext(upload.name or "")[1].lower()
+    # Judged on the name that will be stored: "fix.exe " and "fix.exe." are saved (and opened) as fix.exe.
+    extension = os.path.splitext(safe_filename(upload.name))[1].lower()
     if extension in settings.ATTACHMENT_REFUSED_EXTENSIONS or not extension and upload.size == 0:
         raise ValidationError(
             {field: _("Files of type %(ext)s are not accepted.") % {"ext": extension or _("(none)")}}

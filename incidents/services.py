@@ -33,6 +33,17 @@ def _lock(incident):
     return Incident.objects.select_for_update().get(pk=incident.pk)
 
 
+def _save(incident):
+    """Write an existing row, all but its search vectors: refresh_search keeps those, and an instance loaded before a
+    refresh (the locked row of add_comment) would otherwise put the stale vectors back."""
+    incident.save(update_fields=[
+        f.name for f in Incident._meta.concrete_fields if not f.primary_key and f.name not in _SEARCH_FIELDS
+    ])
+
+
+_SEARCH_FIELDS = ("search_vector", "internal_search_vector")
+
+
 def _check_version(incident, version):
     if version is not None and int(version) != incident.version:
         raise StaleVersion(current_version=incident.version)
@@ -136,7 +147,7 @@ def update_incident(incident, *, actor, version, **changes):
         incident.priority = PriorityMatrixEntry.priority_for(incident.impact, incident.urgency)
         incident.full_clean(exclude=["number"])
         incident.version += 1
-        incident.save()
+        _save(incident)
         if {"title", "description"} & set(changes):
             refresh_search(incident.pk)
     return incident
@@ -217,7 +228,7 @@ def transition_incident(incident, action, *, actor, version=None, assignment_gro
             incident.first_response_at = now
         incident.state = target
         incident.version += 1
-        incident.save()
+        _save(incident)
         if comment.strip():
             _add_comment_row(incident, actor, comment, internal=False)
         if action in (Action.RESOLVE, Action.REOPEN, Action.CLOSE, Action.CANCEL, Action.PEND_USER):
@@ -280,7 +291,7 @@ def add_comment(incident, *, actor, body, internal=False, attachments=(), versio
                 incident.state, changed = _reopen(incident), True
         if changed:
             incident.version += 1
-            incident.save()
+            _save(incident)
         if not internal and incident.requester_id != actor.pk:
             _after_commit_mail(incident.pk, "reply", comment_id=comment.pk)
     return comment
@@ -307,7 +318,7 @@ def merge_incident(duplicate, *, into, actor):
         duplicate.resolution_notes = _("Merged into %(number)s.") % {"number": into.number}
         duplicate.resolved_at = duplicate.closed_at = now
         duplicate.version += 1
-        duplicate.save()
+        _save(duplicate)
         _add_comment_row(into, actor, _("%(number)s (%(title)s) was merged into this incident.")
                          % {"number": duplicate.number, "title": duplicate.title}, internal=True)
         _add_comment_row(duplicate, actor, _("This incident duplicates %(number)s and was merged into it.")

@@ -48,6 +48,15 @@ TRANSITIONS = {
 }
 
 
+def _led_group_ids(user):
+    """The groups `user` leads, read once per user object (allowed_actions asks for every action)."""
+    cached = getattr(user, "_itsm_led_group_ids", None)
+    if cached is None:
+        cached = frozenset(user.led_groups.values_list("pk", flat=True))
+        user._itsm_led_group_ids = cached
+    return cached
+
+
 def actor_kinds(user, incident):
     """The relations `user` has to `incident` that the transition table speaks of."""
     if user is None:
@@ -60,7 +69,7 @@ def actor_kinds(user, incident):
     if is_lead(user) and (
         roles_of(user) & {Role.MANAGER, Role.ADMIN}
         or incident.assignment_group_id is None
-        or user.led_groups.filter(pk=incident.assignment_group_id).exists()
+        or incident.assignment_group_id in _led_group_ids(user)
     ):
         kinds.add(LEAD)
     return kinds

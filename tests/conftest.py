@@ -1,6 +1,7 @@
 """Shared fixtures: a small organisation with every role, a real SMTP server, a real Celery worker."""
 
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -58,7 +59,11 @@ def smtp_server():
         def handle_message(self, message):
             received.append(message)
 
-    controller = Controller(Collect(), hostname="127.0.0.1", port=0)
+    # aiosmtpd cannot listen on port 0 (start() connects to the port it was given), so ask the OS for a free one.
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(Collect(), hostname="127.0.0.1", port=port)
     controller.start()
     controller.received = received
     try:
@@ -71,7 +76,7 @@ def smtp_server():
 def smtp_settings(settings, smtp_server):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     settings.EMAIL_HOST = "127.0.0.1"
-    settings.EMAIL_PORT = smtp_server.server.sockets[0].getsockname()[1]
+    settings.EMAIL_PORT = smtp_server.port
     settings.EMAIL_USE_TLS = False
     settings.EMAIL_HOST_USER = ""
     settings.EMAIL_HOST_PASSWORD = ""

@@ -1,0 +1,245 @@
+"""The incident API: every read goes through `Incident.objects.visible_to`, every change through incidents.services."""
+
+from django.db.models import Prefetch, Q
+from django.http import FileResponse
+from django.utils.translation import gettext_lazy as _
+from django_filters.rest_framework import DjangoFilterBackend
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import mixins, renderers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.response import Response
+
+from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
+from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
+from core.roles import is_staff_member
+from incidents import services
+from incidents.choices import Channel
+from incidents.filtersets import IncidentFilterSet
+from incidents.models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry
+
+from .history import incident_events
+from .serializers import (
+    AttachmentSerializer,
+    CommentCreateSerializer,
+    CommentSerializer,
+    HistoryEventSerializer,
+    IllegalTransitionErrorSerializer,
+    IncidentCreateSerializer,
+    IncidentDetailSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    MergeSerializer,
+    PriorityMatrixEntrySerializer,
+    TransitionSerializer,
+)
+
+_LIST_RELATIONS = ("requester", "organisation", "assignment_group", "assignee", "service", "category")
+_ERRORS = {
+    400: OpenApiResponse(ErrorSerializer, description=_("Invalid input; each failing field is named.")),
+    403: OpenApiResponse(ErrorSerializer, description=_("The caller may not do this.")),
+    404: OpenApiResponse(ErrorSerializer, description=_("No such incident, or not visible to the caller.")),
+}
+_CONFLICT = OpenApiResponse(ErrorSerializer, description=_("The incident's state does not allow this."))
+_TOO_LARGE = OpenApiResponse(ErrorSerializer, description=_("An attachment is larger than the limit."))
+
+
+def _attachments_visible_to(queryset, user):
+    """Attachments of internal notes exist only for staff."""
+    if is_staff_member(user):
+        return queryset
+    return queryset.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Incidents the caller may see, filtered, sorted and paginated")),
+    retrieve=extend_schema(summary=_("One incident"), responses={200: IncidentDetailSerializer, 404: _ERRORS[404]}),
+)
+class IncidentViewSet(VisibleModelViewSet):
+    """Incidents by number (INC-000123). No DELETE: an incident is cancelled or merged, never removed."""
+
+    queryset = Incident.objects.select_related(*_LIST_RELATIONS)
+    serializer_class = IncidentSerializer
+    lookup_field = "number"
+    lookup_value_regex = r"[^/]+"
+    filterset_class = IncidentFilterSet
+    # The filterset sorts (its `ordering` filter); DRF's OrderingFilter would read the same parameter and undo it.
+    filter_backends = [DjangoFilterBackend]
+    parser_classes = [JSONParser, MultiPartParser, FormParser]
+    http_method_names = ["get", "post", "patch", "head", "options"]
+
+    def get_queryset(self):
+        queryset = super().get_queryset().defer("search_vector", "internal_search_vector")
+        if self.action == "list":
+            return queryset.defer("description", "resolution_notes")
+        return queryset.select_related("logged_by", "parent", "duplicate_of")
+
+    def _detail(self, incident, status_code=status.HTTP_200_OK, headers=None):
+        """Answer with the incident as the caller now sees it (re-read through the authorisation layer)."""
+        fresh = self.get_queryset().get(pk=incident.pk)
+        data = IncidentDetailSerializer(fresh, context=self.get_serializer_context()).data
+        return Response(data, status=status_code, headers=headers)
+
+    def _validated(self, serializer_class):
+        serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
+        serializer.is_valid(raise_exception=True)
+        return dict(serializer.validated_data)
+
+    def retrieve(self, request, *args, **kwargs):
+        incident = self.get_object()
+        return Response(IncidentDetailSerializer(incident, context=self.get_serializer_context()).data)
+
+    @extend_schema(
+        summary=_("Report an incident (staff may log one for someone else)"),
+        request=IncidentCreateSerializer,
+        responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE},
+    )
+    def create(self, request, *args, **kwargs):
+        data = self._validated(IncidentCreateSerializer)
+        if not is_staff_member(request.user):
+            data["channel"] = Channel.API
+        incident = services.create_incident(actor=request.user, **data)
+        location = self.reverse_action("detail", kwargs={"number": incident.number})
+        return self._detail(incident, status.HTTP_201_CREATED, headers={"Location": location})
+
+    @extend_schema(
+        summary=_("Change an incident's fields (staff; needs the version you read)"),
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentDetailSerializer, **_ERRORS,
+                   409: OpenApiResponse(StaleVersionErrorSerializer, description=_("Stale version or closed."))},
+    )
+    def partial_update(self, request, *args, **kwargs):
+        incident = self.get_object()
+        changes = self._validated(IncidentUpdateSerializer)
+        version = changes.pop("version")
+        services.update_incident(incident, actor=request.user, version=version, **changes)
+        return self._detail(incident)
+
+    @extend_schema(
+        summary=_("Move the incident through its lifecycle"),
+        request=TransitionSerializer,
+        responses={200: IncidentDetailSerializer, **_ERRORS,
+                   409: OpenApiResponse(IllegalTransitionErrorSerializer,
+                                        description=_("Not allowed from this state (with the allowed actions), "
+                                                      "or a stale version."))},
+    )
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def transition(self, request, number=None):
+        incident = self.get_object()
+        data = self._validated(TransitionSerializer)
+        services.transition_incident(incident, data.pop("action"), actor=request.user, **data)
+        return self._detail(incident)
+
+    @extend_schema(summary=_("The conversation (internal notes only for staff)"),
+                   responses={200: CommentSerializer(many=True), 404: _ERRORS[404]})
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def comments(self, request, number=None):
+        incident = self.get_object()
+        attachments = IncidentAttachment.objects.select_related("uploaded_by").order_by("created_at", "id")
+        queryset = (
+            IncidentComment.objects.visible_to(request.user).filter(incident=incident).select_related("author")
+            .prefetch_related(Prefetch("attachments", queryset=attachments))
+        )
+        page = self.paginate_queryset(queryset)
+        serializer = CommentSerializer(page, many=True, context=self.get_serializer_context())
+        return self.get_paginated_response(serializer.data)
+
+    @extend_schema(
+        summary=_("Write a public reply or an internal note, with attachments (multipart) or without (JSON)"),
+        request=CommentCreateSerializer,
+        responses={201: CommentSerializer, **_ERRORS, 409: _CONFLICT, 413: _TOO_LARGE},
+    )
+    @comments.mapping.post
+    def add_comment(self, request, number=None):
+        incident = self.get_object()
+        data = self._validated(CommentCreateSerializer)
+        comment = services.add_comment(incident, actor=request.user, body=data["body"], internal=data["is_internal"],
+                                       attachments=data["attachments"], version=data.get("version"))
+        comment = IncidentComment.objects.select_related("author").prefetch_related("attachments__uploaded_by").get(
+            pk=comment.pk
+        )
+        return Response(CommentSerializer(comment, context=self.get_serializer_context()).data,
+                        status=status.HTTP_201_CREATED)
+
+    @extend_schema(summary=_("Who changed what and when (the audit trail)"),
+                   responses={200: HistoryEventSerializer(many=True), 404: _ERRORS[404]})
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def history(self, request, number=None):
+        incident = self.get_object()
+        page = self.paginate_queryset(incident_events(incident, request.user))
+        return self.get_paginated_response(HistoryEventSerializer(page, many=True).data)
+
+    @extend_schema(summary=_("Close this incident as a duplicate of another (team leads)"),
+                   request=MergeSerializer, responses={200: IncidentDetailSerializer, **_ERRORS, 409: _CONFLICT})
+    @action(detail=True, methods=["post"], filter_backends=[])
+    def merge(self, request, number=None):
+        incident = self.get_object()
+        data = self._validated(MergeSerializer)
+        services.merge_incident(incident, into=data["into"], actor=request.user)
+        return self._detail(incident)
+
+    @extend_schema(summary=_("Files attached to the incident and its conversation"),
+                   responses={200: AttachmentSerializer(many=True), 404: _ERRORS[404]})
+    @action(detail=True, methods=["get"], filter_backends=[])
+    def attachments(self, request, number=None):
+        incident = self.get_object()
+        queryset = _attachments_visible_to(
+            IncidentAttachment.objects.filter(incident=incident).select_related("uploaded_by", "comment"),
+            request.user,
+        ).order_by("created_at", "id")
+        page = self.paginate_queryset(queryset)
+        return self.get_paginated_response(
+            AttachmentSerializer(page, many=True, context=self.get_serializer_context()).data
+        )
+
+
+class _DownloadRenderer(renderers.BaseRenderer):
+    """Lets a client that accepts only the file's bytes ask for them; errors are still JSON."""
+
+    media_type = "application/octet-stream"
+    format = "bin"
+    charset = None
+    render_style = "binary"
+
+    def render(self, data, accepted_media_type=None, renderer_context=None):
+        if isinstance(data, bytes):
+            return data
+        response = (renderer_context or {}).get("response")
+        if response is not None:
+            response["Content-Type"] = "application/json"
+        return renderers.JSONRenderer().render(data)
+
+
+class AttachmentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    """One attachment's metadata and its download, each permission-checked like the incident it belongs to."""
+
+    serializer_class = AttachmentSerializer
+    filter_backends = []
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self):
+        user = self.request.user
+        queryset = IncidentAttachment.objects.select_related("uploaded_by", "comment").filter(
+            incident__in=Incident.objects.visible_to(user).values("pk")
+        )
+        return _attachments_visible_to(queryset, user)
+
+    @extend_schema(summary=_("Download the file (always as an attachment, never rendered inline)"),
+                   responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: _ERRORS[404]})
+    @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, _DownloadRenderer])
+    def download(self, request, pk=None):
+        attachment = self.get_object()
+        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
+                            content_type=attachment.content_type or "application/octet-stream")
+
+
+class PriorityMatrixViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
+                            viewsets.GenericViewSet):
+    """The impact × urgency → priority matrix: everyone reads it; administrators change a cell's priority."""
+
+    queryset = PriorityMatrixEntry.objects.all()
+    serializer_class = PriorityMatrixEntrySerializer
+    permission_classes = [IsAdministratorOrReadOnly]
+    pagination_class = None  # sixteen cells
+    filter_backends = []
