@@ -1,9 +1,13 @@
 """The REST API, version 1: each practice registers its routes here."""
 
-from django.urls import include, path
+from django.urls import include, path, re_path
+
+from core.api.views import api_not_found
 
 urlpatterns = [
     path("", include("core.api.urls")),
     path("", include("servicedesk.api.urls")),
     path("", include("incidents.api.urls")),
+    path("", include("sla.api.urls")),
+    re_path(r"^.*/$", api_not_found),  # last: unknown API paths answer JSON (slash-less ones get APPEND_SLASH)
 ]

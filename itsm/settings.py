@@ -59,6 +59,8 @@ INSTALLED_APPS = [
     "core",
     "servicedesk",
     "incidents",
+    "sla",
+    "cmdb",
 ]
 
 MIDDLEWARE = [

@@ -1,8 +1,10 @@
 """One JSON error shape for the API: {"detail": ..., "<field>": [...]}; never an HTML 500 for bad input."""
 
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
+from django.utils.translation import gettext_lazy as _
 from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -21,6 +23,11 @@ def exception_handler(exc, context):
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):
         return Response({"detail": str(exc) or "Permission denied."}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, RequestDataTooBig):  # Django's limit on form fields, met while DRF parses a multipart body
+        return Response({"detail": str(_("The request is larger than the limit."))},
+                        status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
+    if isinstance(exc, SuspiciousOperation):  # e.g. too many fields or files: bad input, answered as JSON
+        return Response({"detail": str(_("The request could not be read."))}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     return drf_exception_handler(exc, context)

@@ -5,6 +5,7 @@ Every viewset serves only what the authorisation layer lets the caller see: inci
 """
 
 from django.db.models import Prefetch
+from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
 from rest_framework import generics, permissions, viewsets
 
@@ -89,3 +90,8 @@ class MeView(generics.RetrieveAPIView):
 
     def get_object(self):
         return self.request.user
+
+
+def api_not_found(request, *args, **kwargs):
+    """Any other path under the API answers JSON, like every API error (not the site's HTML 404 page)."""
+    return JsonResponse({"detail": str(_("Not found."))}, status=404)

@@ -1,0 +1,57 @@
+"""Filtersets of the shared lookups (people, organisations, groups) used by the API."""
+
+import django_filters
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from core.models import AssignmentGroup, Organisation, User
+from core.roles import Role
+
+
+class UserFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+    organisation = django_filters.ModelChoiceFilter(label=_("Organisation"), queryset=Organisation.objects.all())
+    group = django_filters.ModelChoiceFilter(
+        label=_("Assignment group"), field_name="assignment_groups", queryset=AssignmentGroup.objects.all()
+    )
+    role = django_filters.ChoiceFilter(
+        label=_("Role"), field_name="groups__name", choices=list(Role.LABELS.items()), distinct=True
+    )
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = User
+        fields = ["q", "organisation", "group", "role", "is_active"]
+
+    def filter_text(self, queryset, name, value):
+        value = (value or "").strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(username__icontains=value) | Q(first_name__icontains=value) | Q(last_name__icontains=value)
+            | Q(email__icontains=value)
+        )
+
+
+class OrganisationFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), method="filter_text")
+
+    class Meta:
+        model = Organisation
+        fields = ["q", "code"]
+
+    def filter_text(self, queryset, name, value):
+        value = (value or "").strip()
+        return queryset.filter(Q(name__icontains=value) | Q(code__icontains=value)) if value else queryset
+
+
+class AssignmentGroupFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
+    member = django_filters.ModelChoiceFilter(
+        label=_("Member"), field_name="members", queryset=User.objects.filter(is_active=True)
+    )
+    is_active = django_filters.BooleanFilter(label=_("Active"))
+
+    class Meta:
+        model = AssignmentGroup
+        fields = ["q", "member", "is_active"]
