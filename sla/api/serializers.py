@@ -1,0 +1,160 @@
+"""API representations of business calendars: weekly periods nested in the calendar, exceptions with their own
+periods, the holiday fill and the business-time computation. Validation names the failing field (and row)."""
+
+from datetime import timedelta
+
+from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from core.api.serializers import StrictFieldsMixin
+from sla.choices import ExceptionKind, Weekday
+from sla.models import BusinessCalendar, CalendarException, ExceptionPeriod, WorkingPeriod
+from sla.services import exception_errors, period_errors
+
+MAX_COMPUTE_DURATION = timedelta(days=3650)
+_WEEKDAYS_HELP = _("0 = Monday … 6 = Sunday")
+
+
+# The same choices as `weekday`; described inline so the schema keeps one component (WeekdayEnum) per choice set
+# without an ENUM_NAME_OVERRIDES entry.
+@extend_schema_field({"type": "integer", "enum": [*Weekday.values, None], "nullable": True})
+class WorksLikeWeekdayField(serializers.ChoiceField):
+    def __init__(self, **kwargs):
+        kwargs.setdefault("help_text", _("For a working day without its own periods: use the periods of this "
+                                         "weekday (%(help)s).") % {"help": _WEEKDAYS_HELP})
+        super().__init__(choices=Weekday.choices, allow_null=True, required=False, **kwargs)
+
+
+class WorkingPeriodSerializer(serializers.ModelSerializer):
+    weekday_display = serializers.CharField(source="get_weekday_display", read_only=True)
+
+    class Meta:
+        model = WorkingPeriod
+        fields = ["weekday", "weekday_display", "start_time", "end_time"]
+        # Overlaps and uniqueness are checked for the whole set (period_errors), not row by row against the database.
+        validators = []
+
+
+class ExceptionPeriodSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ExceptionPeriod
+        fields = ["start_time", "end_time"]
+        validators = []
+
+
+class BusinessCalendarSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A calendar with its weekly pattern. Writing `periods` replaces the whole pattern; leaving it out keeps it."""
+
+    periods = WorkingPeriodSerializer(many=True, required=False)
+    has_working_time = serializers.SerializerMethodField()
+    exception_count = serializers.IntegerField(read_only=True, default=0)
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["id", "name", "time_zone", "description", "periods", "has_working_time", "exception_count",
+                  "revision", "created_at", "updated_at"]
+        read_only_fields = ["id", "has_working_time", "exception_count", "revision", "created_at", "updated_at"]
+
+    def get_has_working_time(self, calendar) -> bool:
+        return bool(calendar.periods.all())  # prefetched by the view
+
+    def validate_periods(self, periods):
+        problems = period_errors(periods)
+        if any(problems):
+            raise serializers.ValidationError(problems)
+        return periods
+
+
+class CalendarExceptionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """A holiday, or a working day with its own periods or the periods of the weekday it works like."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    works_like_weekday = WorksLikeWeekdayField()
+    periods = ExceptionPeriodSerializer(many=True, required=False)
+
+    class Meta:
+        model = CalendarException
+        fields = ["id", "date", "kind", "kind_display", "name", "works_like_weekday", "periods"]
+        read_only_fields = ["id", "kind_display"]
+        validators = []  # (calendar, date) uniqueness is checked in validate(): the calendar comes from the URL
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        instance = self.instance
+
+        def current(name, default=None):
+            if name in attrs:
+                return attrs[name]
+            if instance is None:
+                return default
+            return [{"start_time": p.start_time, "end_time": p.end_time} for p in instance.periods.all()] \
+                if name == "periods" else getattr(instance, name)
+
+        kind = current("kind", ExceptionKind.HOLIDAY)
+        errors = exception_errors(kind, current("works_like_weekday"), current("periods", []))
+        day = current("date")
+        clash = CalendarException.objects.filter(calendar=self.context["calendar"], date=day)
+        if instance is not None:
+            clash = clash.exclude(pk=instance.pk)
+        if day is not None and clash.exists():
+            errors["date"] = _("This calendar already has an exception on %(date)s.") % {"date": day}
+        if errors:
+            raise serializers.ValidationError(errors)
+        return attrs
+
+
+class FillSerializer(StrictFieldsMixin, serializers.Serializer):
+    year = serializers.IntegerField(min_value=1950, max_value=2100)
+    country = serializers.CharField(max_length=3, default="CN", help_text=_("ISO 3166-1 code, e.g. CN."))
+    subdiv = serializers.CharField(max_length=10, required=False, allow_blank=True,
+                                   help_text=_("A subdivision (province, state), if the country has them."))
+    works_like_weekday = WorksLikeWeekdayField(
+        help_text=_("The weekday whose periods make-up working days use (default: the first working weekday)."),
+    )
+
+
+class FillResultSerializer(serializers.Serializer):
+    holidays = serializers.ListField(child=serializers.DateField(), help_text=_("Holidays added."))
+    working_days = serializers.ListField(child=serializers.DateField(), help_text=_("Make-up working days added."))
+    kept = serializers.ListField(child=serializers.DateField(),
+                                 help_text=_("Dates that already had an exception and were left as they were."))
+
+
+class ComputeQuerySerializer(serializers.Serializer):
+    """Either start + duration (when is it due?) or start + end (how much business time lies between?).
+
+    A datetime without an offset is read in the calendar's time zone.
+    """
+
+    start = serializers.DateTimeField()
+    duration = serializers.DurationField(required=False, help_text=_("Business time to add, e.g. PT4H or 04:00:00."))
+    end = serializers.DateTimeField(required=False)
+
+    def __init__(self, *args, time_zone=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if time_zone is not None:
+            for name in ("start", "end"):
+                self.fields[name].timezone = time_zone
+
+    def validate_duration(self, value):
+        if value < timedelta(0):
+            raise serializers.ValidationError(_("The duration must not be negative."))
+        if value > MAX_COMPUTE_DURATION:
+            raise serializers.ValidationError(_("The duration must not exceed ten years."))
+        return value
+
+    def validate(self, attrs):
+        if ("duration" in attrs) == ("end" in attrs):
+            raise serializers.ValidationError({"duration": _("Give either a duration or an end, not both.")})
+        if "end" in attrs and attrs["end"] < attrs["start"]:
+            raise serializers.ValidationError({"end": _("The end must not be before the start.")})
+        return attrs
+
+
+class ComputeResultSerializer(serializers.Serializer):
+    start = serializers.DateTimeField()
+    due = serializers.DateTimeField(allow_null=True, help_text=_("When `duration` of business time has passed."))
+    end = serializers.DateTimeField(allow_null=True)
+    business_duration = serializers.DurationField(allow_null=True, help_text=_("Business time from start to end."))
+    business_seconds = serializers.FloatField(allow_null=True)

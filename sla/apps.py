@@ -1,0 +1,11 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class SlaConfig(AppConfig):
+    name = "sla"
+    verbose_name = _("Service level management")
+
+    def ready(self):
+        # Any change to a calendar, its periods or exceptions bumps the calendar's revision (cache invalidation).
+        from . import signals  # noqa: F401
