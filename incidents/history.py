@@ -1,14 +1,17 @@
-"""The audit trail of an incident, read from pghistory's trigger-written events and made readable."""
+"""The audit trail of an incident, read from pghistory's trigger-written events: `incident_events` for the API,
+`incident_history` made readable for the incident page. Both show a person only what they may see."""
 
+from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from pghistory.models import Events
 
 from core.models import AssignmentGroup, User
+from core.roles import is_staff_member
 
 from .choices import Action, Channel, Impact, Priority, ResolutionCode, State, Urgency
-from .models import Incident, IncidentComment
+from .models import Incident, IncidentAttachment, IncidentComment
 
 _CHOICES = {
     "state": dict(State.choices), "priority": dict(Priority.choices), "impact": dict(Impact.choices),
@@ -19,6 +22,35 @@ _HIDDEN = {"version", "id", "created_at", "search_vector", "internal_search_vect
 _ACTION_LABELS = {**dict(Action.choices)}
 
 
+# Context actions that reveal an internal note; an end user's trail leaves them out.
+_INTERNAL_ACTIONS = frozenset({"internal_note"})
+_MODEL_ORDER = {"incidents.Incident": 0, "incidents.IncidentComment": 1, "incidents.IncidentAttachment": 2}
+
+
+def incident_events(incident, user):
+    """A list of pghistory Events (each with `.person`, the User who acted, or None for the system)."""
+    staff = is_staff_member(user)
+    events = list(Events.objects.tracks(incident))
+    comments = IncidentComment.objects.filter(incident=incident)
+    attachments = IncidentAttachment.objects.filter(incident=incident)
+    if not staff:
+        comments = comments.filter(is_internal=False)
+        attachments = attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
+    # tracks() with an empty list would match every event of every model: only ask when there are rows.
+    for related in (list(comments.only("pk")), list(attachments.only("pk"))):
+        if related:
+            events.extend(Events.objects.tracks(related))
+    if not staff:
+        events = [e for e in events if (e.pgh_context or {}).get("action") not in _INTERNAL_ACTIONS]
+    # One request is one transaction, so its events share a timestamp: the incident's change first, then its parts.
+    events.sort(key=lambda e: (e.pgh_created_at, _MODEL_ORDER.get(e.pgh_obj_model, 9), e.pgh_id))
+    user_ids = {(e.pgh_context or {}).get("user") for e in events} - {None}
+    people = User.objects.in_bulk(user_ids) if user_ids else {}
+    for event in events:
+        event.person = people.get((event.pgh_context or {}).get("user"))
+    return events
+
+
 def _field_label(model, name):
     try:
         return model._meta.get_field(name.removesuffix("_id")).verbose_name
@@ -26,9 +58,9 @@ def _field_label(model, name):
         return name
 
 
-def incident_history(incident):
+def incident_history(incident, user):
     """Events of the incident and of its conversation/attachments, oldest first, with names resolved."""
-    events = list(Events.objects.references(incident).order_by("pgh_created_at", "pgh_id"))
+    events = incident_events(incident, user)
     user_ids, group_ids = set(), set()
     for event in events:
         ctx = event.pgh_context or {}
@@ -61,7 +93,7 @@ def incident_history(incident):
 
     rows = []
     for event in events:
-        model = Incident if event.pgh_model.endswith("IncidentEvent") else IncidentComment
+        model = Incident if event.pgh_obj_model == "incidents.Incident" else IncidentComment
         ctx = event.pgh_context or {}
         changes = []
         if event.pgh_label == "update":

@@ -124,7 +124,7 @@ def _detail_context(request, incident, forms):
 @require_GET
 def history(request, number):
     incident = _get_incident(request, number)
-    return render(request, "incidents/partials/history.html", {"events": incident_history(incident)})
+    return render(request, "incidents/partials/history.html", {"events": incident_history(incident, request.user)})
 
 
 @staff_required

@@ -17,9 +17,9 @@ from core.roles import is_staff_member
 from incidents import services
 from incidents.choices import Channel
 from incidents.filtersets import IncidentFilterSet
+from incidents.history import incident_events
 from incidents.models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry
 
-from .history import incident_events
 from .serializers import (
     AttachmentSerializer,
     CommentCreateSerializer,
