@@ -14,10 +14,10 @@ from .models import Incident
 
 class IncidentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=State.choices)
+    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=State.choices, distinct=False)
     open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open")
-    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices)
-    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Channel.choices)
+    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices, distinct=False)
+    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Channel.choices, distinct=False)
     assignment_group = django_filters.ModelChoiceFilter(
         label=_("Assignment group"), queryset=AssignmentGroup.objects.filter(is_active=True)
     )

@@ -120,6 +120,8 @@ class Incident(TimeStampedModel, VersionedModel):
         verbose_name = _("incident")
         verbose_name_plural = _("incidents")
         indexes = [
+            models.Index(fields=["-created_at", "-id"], name="incident_created"),
+            models.Index(fields=["-updated_at", "-id"], name="incident_updated"),
             models.Index(fields=["state", "-created_at"], name="incident_state_created"),
             models.Index(fields=["assignment_group", "state"], name="incident_group_state"),
             models.Index(fields=["assignee", "state"], name="incident_assignee_state"),
