@@ -116,7 +116,7 @@ def test_attachment_names_are_made_safe(cast):
 # Query counts: a page costs the same whatever its size ---------------------------------------------------------------
 
 LIST_QUERY_BASELINE = 7  # token + roles + count + page (people and group joined) + organisations, services, categories
-DETAIL_QUERY_BASELINE = 4  # token + roles + incident (joined) + the lead check of allowed_actions
+DETAIL_QUERY_BASELINE = 7  # token + roles + incident + its organisation, service, category + the lead check
 
 
 def _queries(client, url, params=None):
