@@ -211,3 +211,37 @@ class IncidentAttachment(models.Model):
     @property
     def is_internal(self):
         return bool(self.comment_id and self.comment.is_internal)
+
+
+class CILink(models.TextChoices):
+    AFFECTED_CI = "affected_ci", _("Affected configuration item")
+    AFFECTED_SERVICE = "affected_service", _("Affected service")
+
+
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())  # links are added and removed, never edited
+class IncidentConfigurationItem(models.Model):
+    """A CI an incident is about, or a service it affects (filled by hand or from the CI's impact graph)."""
+
+    incident = models.ForeignKey(
+        Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="ci_links"
+    )
+    configuration_item = models.ForeignKey(
+        "cmdb.ConfigurationItem", verbose_name=_("configuration item"), on_delete=models.PROTECT,
+        related_name="incident_links",
+    )
+    link = models.CharField(_("link"), max_length=20, choices=CILink.choices, default=CILink.AFFECTED_CI)
+    added_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("added by"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["link", "created_at", "id"]
+        verbose_name = _("incident configuration item")
+        verbose_name_plural = _("incident configuration items")
+        constraints = [
+            models.UniqueConstraint(fields=["incident", "configuration_item", "link"], name="incident_ci_unique"),
+        ]
+        indexes = [models.Index(fields=["configuration_item", "link"], name="incident_ci_by_ci")]
+
+    def __str__(self):
+        return f"{self.incident_id} → {self.configuration_item_id} ({self.link})"
+

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import ci_views, views
 
 app_name = "incidents"
 urlpatterns = [
@@ -14,4 +14,8 @@ urlpatterns = [
     path("<str:number>/comment/", views.comment, name="comment"),
     path("<str:number>/merge/", views.merge, name="merge"),
     path("<str:number>/history/", views.history, name="history"),
+    path("<str:number>/cis/", ci_views.panel, name="cis"),
+    path("<str:number>/cis/link/", ci_views.link, name="cis-link"),
+    path("<str:number>/cis/<int:ci_id>/unlink/", ci_views.unlink, name="cis-unlink"),
+    path("<str:number>/cis/fill-services/", ci_views.fill_services, name="cis-fill-services"),
 ]

@@ -247,3 +247,27 @@ class PriorityMatrixEntrySerializer(serializers.ModelSerializer):
         model = PriorityMatrixEntry
         fields = ["id", "impact", "impact_display", "urgency", "urgency_display", "priority", "priority_display"]
         read_only_fields = ["id", "impact", "urgency"]
+
+
+class IncidentCILinkSerializer(serializers.ModelSerializer):
+    """A configuration item linked to an incident, as affected CI or affected service."""
+
+    id = serializers.IntegerField(source="configuration_item.id", read_only=True)
+    name = serializers.CharField(source="configuration_item.name", read_only=True)
+    ci_class = serializers.CharField(source="configuration_item.ci_class.code", read_only=True)
+    state = serializers.CharField(source="configuration_item.state", read_only=True)
+    added_by = serializers.CharField(source="added_by.username", read_only=True)
+
+    class Meta:
+        from incidents.models import IncidentConfigurationItem
+
+        model = IncidentConfigurationItem
+        fields = ["id", "name", "ci_class", "state", "link", "added_by", "created_at"]
+
+
+class LinkCISerializer(serializers.Serializer):
+    from incidents.models import CILink
+
+    configuration_items = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
+                                                max_length=200)
+    link = serializers.ChoiceField(choices=CILink.choices, default=CILink.AFFECTED_CI)

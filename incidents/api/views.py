@@ -5,16 +5,18 @@ from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
 from rest_framework import mixins, renderers, status, viewsets
 from rest_framework.decorators import action
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.response import Response
 
+from cmdb.models import ConfigurationItem
 from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
 from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
 from core.roles import is_staff_member
-from incidents import services
+from incidents import ci_services, services
 from incidents.choices import Channel
 from incidents.filtersets import IncidentFilterSet
 from incidents.history import incident_events
@@ -26,10 +28,12 @@ from .serializers import (
     CommentSerializer,
     HistoryEventSerializer,
     IllegalTransitionErrorSerializer,
+    IncidentCILinkSerializer,
     IncidentCreateSerializer,
     IncidentDetailSerializer,
     IncidentSerializer,
     IncidentUpdateSerializer,
+    LinkCISerializer,
     MergeSerializer,
     PriorityMatrixEntrySerializer,
     TransitionSerializer,
@@ -70,7 +74,8 @@ class IncidentViewSet(VisibleModelViewSet):
     # The filterset sorts (its `ordering` filter); DRF's OrderingFilter would read the same parameter and undo it.
     filter_backends = [DjangoFilterBackend]
     parser_classes = [JSONParser, MultiPartParser, FormParser]
-    http_method_names = ["get", "post", "patch", "head", "options"]
+    # DELETE only for unlinking a CI: an incident itself is cancelled or merged, never removed (destroy below).
+    http_method_names = ["get", "post", "patch", "delete", "head", "options"]
 
     def get_queryset(self):
         queryset = super().get_queryset().defer("search_vector", "internal_search_vector")
@@ -88,6 +93,10 @@ class IncidentViewSet(VisibleModelViewSet):
         serializer = serializer_class(data=self.request.data, context=self.get_serializer_context())
         serializer.is_valid(raise_exception=True)
         return dict(serializer.validated_data)
+
+    @extend_schema(exclude=True)
+    def destroy(self, request, *args, **kwargs):
+        raise MethodNotAllowed("DELETE")
 
     def retrieve(self, request, *args, **kwargs):
         incident = self.get_object()
@@ -195,6 +204,48 @@ class IncidentViewSet(VisibleModelViewSet):
         return self.get_paginated_response(
             AttachmentSerializer(page, many=True, context=self.get_serializer_context()).data
         )
+
+    def _ci_links(self, incident):
+        links = incident.ci_links.select_related("configuration_item__ci_class", "added_by").filter(
+            configuration_item__in=ConfigurationItem.objects.visible_to(self.request.user)
+        )
+        return Response(IncidentCILinkSerializer(links, many=True).data)
+
+    @extend_schema(summary=_("Configuration items and services the incident affects"),
+                   responses={200: IncidentCILinkSerializer(many=True), 404: _ERRORS[404]})
+    @action(detail=True, methods=["get"], url_path="configuration-items", filter_backends=[], pagination_class=None)
+    def configuration_items(self, request, number=None):
+        return self._ci_links(self.get_object())
+
+    @extend_schema(summary=_("Link configuration items (or affected services) to the incident (staff)"),
+                   request=LinkCISerializer, responses={200: IncidentCILinkSerializer(many=True), **_ERRORS,
+                                                        409: _CONFLICT})
+    @configuration_items.mapping.post
+    def link_configuration_items(self, request, number=None):
+        incident = self.get_object()
+        data = self._validated(LinkCISerializer)
+        ci_services.link_configuration_items(incident, actor=request.user, items=data["configuration_items"],
+                                             link=data["link"])
+        return self._ci_links(incident)
+
+    @extend_schema(summary=_("Unlink a configuration item from the incident (staff)"),
+                   parameters=[OpenApiParameter("link", str,
+                                                description=_("affected_ci (default) or affected_service"))],
+                   responses={204: None, **_ERRORS, 409: _CONFLICT})
+    @action(detail=True, methods=["delete"], url_path=r"configuration-items/(?P<ci_id>[0-9]+)", filter_backends=[])
+    def unlink_configuration_item(self, request, number=None, ci_id=None):
+        incident = self.get_object()
+        ci_services.unlink_configuration_item(incident, actor=request.user, item=int(ci_id),
+                                              link=request.query_params.get("link", "affected_ci"))
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(summary=_("Record the services the linked CIs' failure reaches (from the CMDB impact graph)"),
+                   request=None, responses={200: IncidentCILinkSerializer(many=True), **_ERRORS, 409: _CONFLICT})
+    @action(detail=True, methods=["post"], url_path="fill-affected-services", filter_backends=[])
+    def fill_affected_services(self, request, number=None):
+        incident = self.get_object()
+        ci_services.fill_affected_services(incident, actor=request.user)
+        return self._ci_links(incident)
 
 
 class _DownloadRenderer(renderers.BaseRenderer):
