@@ -10,7 +10,7 @@ import re
 import django_filters
 from django.db.models import CharField, F, Func, Q
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.models import AssignmentGroup, Organisation, User
 
@@ -45,26 +45,27 @@ def attribute_filters(data):
 
 
 class ConfigurationItemFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_lazy("Search"), method="filter_text",
-                                  help_text=_lazy("Part of the name, or the exact external key."))
+    q = django_filters.CharFilter(label=gettext_lazy("Search"), method="filter_text",
+                                  help_text=gettext_lazy("Part of the name, or the exact external key."))
     ci_class = django_filters.ModelMultipleChoiceFilter(
-        label=_lazy("Class"), queryset=CIClass.objects.all(), to_field_name="code", method="filter_class",
-        help_text=_lazy("Class codes; a class includes its subclasses."))
-    state = django_filters.MultipleChoiceFilter(label=_lazy("Lifecycle state"), choices=Lifecycle.choices)
-    owner = django_filters.ModelChoiceFilter(label=_lazy("Owner"), queryset=User.objects.all())
-    organisation = django_filters.ModelChoiceFilter(label=_lazy("Organisation"), queryset=Organisation.objects.all())
-    support_group = django_filters.ModelChoiceFilter(label=_lazy("Support group"),
+        label=gettext_lazy("Class"), queryset=CIClass.objects.all(), to_field_name="code", method="filter_class",
+        help_text=gettext_lazy("Class codes; a class includes its subclasses."))
+    state = django_filters.MultipleChoiceFilter(label=gettext_lazy("Lifecycle state"), choices=Lifecycle.choices)
+    owner = django_filters.ModelChoiceFilter(label=gettext_lazy("Owner"), queryset=User.objects.all())
+    organisation = django_filters.ModelChoiceFilter(label=gettext_lazy("Organisation"),
+                                                    queryset=Organisation.objects.all())
+    support_group = django_filters.ModelChoiceFilter(label=gettext_lazy("Support group"),
                                                      queryset=AssignmentGroup.objects.all())
-    location = django_filters.CharFilter(label=_lazy("Location"), lookup_expr="icontains")
-    external_source = django_filters.CharFilter(label=_lazy("External source"))
-    external_key = django_filters.CharFilter(label=_lazy("External key"))
-    stale = django_filters.BooleanFilter(label=_lazy("Not seen by its source lately"), method="filter_stale")
+    location = django_filters.CharFilter(label=gettext_lazy("Location"), lookup_expr="icontains")
+    external_source = django_filters.CharFilter(label=gettext_lazy("External source"))
+    external_key = django_filters.CharFilter(label=gettext_lazy("External key"))
+    stale = django_filters.BooleanFilter(label=gettext_lazy("Not seen by its source lately"), method="filter_stale")
     attr = django_filters.CharFilter(
-        label=_lazy("Attribute"), method="filter_attributes",
-        help_text=_lazy("key:value, e.g. os:Linux; repeat for several (all must hold). "
+        label=gettext_lazy("Attribute"), method="filter_attributes",
+        help_text=gettext_lazy("key:value, e.g. os:Linux; repeat for several (all must hold). "
                         "attributes__<key>=<value> works too."))
     ordering = django_filters.OrderingFilter(
-        label=_lazy("Sort"),
+        label=gettext_lazy("Sort"),
         fields=(("name", "name"), ("state", "state"), ("ci_class__name", "class"), ("updated_at", "updated"),
                 ("last_seen_at", "seen")),
     )
@@ -115,12 +116,12 @@ class ConfigurationItemFilterSet(django_filters.FilterSet):
 
 
 class RelationshipFilterSet(django_filters.FilterSet):
-    ci = django_filters.NumberFilter(label=_lazy("CI (either end)"), method="filter_ci")
-    source = django_filters.NumberFilter(label=_lazy("Source CI"), field_name="source_id")
-    target = django_filters.NumberFilter(label=_lazy("Target CI"), field_name="target_id")
-    type = django_filters.ModelMultipleChoiceFilter(label=_lazy("Type"), queryset=RelationshipType.objects.all(),
+    ci = django_filters.NumberFilter(label=gettext_lazy("CI (either end)"), method="filter_ci")
+    source = django_filters.NumberFilter(label=gettext_lazy("Source CI"), field_name="source_id")
+    target = django_filters.NumberFilter(label=gettext_lazy("Target CI"), field_name="target_id")
+    type = django_filters.ModelMultipleChoiceFilter(label=gettext_lazy("Type"), queryset=RelationshipType.objects.all(),
                                                     to_field_name="code")
-    external_source = django_filters.CharFilter(label=_lazy("External source"))
+    external_source = django_filters.CharFilter(label=gettext_lazy("External source"))
 
     class Meta:
         model = Relationship

@@ -23,7 +23,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from core.models import AssignmentGroup, Organisation, User
 
@@ -44,9 +44,9 @@ _COMPARED = ("name", "state", "owner_id", "organisation_id", "support_group_id",
 _LOADED = ("pk", "external_key", "ci_class_id", "version", *_COMPARED)
 _STATES = frozenset(Lifecycle.values)
 _LOADED_COLUMNS = ("id", "external_key", "ci_class_id", "version", *_COMPARED)
-NO_USER = _lazy("No user “%(value)s”.")
-NO_ORGANISATION = _lazy("No organisation with code “%(value)s”.")
-NO_GROUP = _lazy("No assignment group “%(value)s”.")
+NO_USER = gettext_lazy("No user “%(value)s”.")
+NO_ORGANISATION = gettext_lazy("No organisation with code “%(value)s”.")
+NO_GROUP = gettext_lazy("No assignment group “%(value)s”.")
 # Session advisory locks held for a whole import: one per source (two imports of a source run one after the other),
 # and the unique-attribute locks of cmdb.attributes (services wait rather than claim a value the import is placing).
 IMPORT_LOCK_NAMESPACE = 0x434D4449

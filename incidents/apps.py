@@ -1,7 +1,32 @@
 from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
+# impact (rows, 1 = extensive) × urgency (columns, 1 = critical) → priority (1 = P1 urgent ... 4 = P4 minor)
+DEFAULT_PRIORITY_MATRIX = [
+    [1, 1, 2, 3],
+    [1, 2, 3, 3],
+    [2, 3, 3, 4],
+    [3, 3, 4, 4],
+]
+
+
+def ensure_priority_matrix(**kwargs):
+    """Fill any missing cell of the matrix with its default; cells administrators changed are kept.
+
+    Runs after every migrate (and after a test flush, which empties the table the data migration filled).
+    """
+    from .models import PriorityMatrixEntry
+
+    for impact, row in enumerate(DEFAULT_PRIORITY_MATRIX, start=1):
+        for urgency, priority in enumerate(row, start=1):
+            PriorityMatrixEntry.objects.get_or_create(impact=impact, urgency=urgency, defaults={"priority": priority})
+
 
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incident management")
+
+    def ready(self):
+        from django.db.models.signals import post_migrate
+
+        post_migrate.connect(ensure_priority_matrix, sender=self)
