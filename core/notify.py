@@ -9,11 +9,11 @@ from django.utils import translation
 from .models import Notification
 
 
-def notify(recipient, *, key, subject_template, body_template, context, url=""):
+def notify(recipient, *, key, subject_template, body_template, context, url="", connection=None):
     """Render in the recipient's language, store, mail. A repeated key (task delivered twice) does nothing.
 
     The row and the mail share one transaction: if the SMTP server refuses, the row is rolled back and the task's
-    retry sends again.
+    retry sends again. `connection`: an open mail connection to reuse when sending many (one SMTP session).
     """
     if not recipient.is_active:
         return False
@@ -25,7 +25,8 @@ def notify(recipient, *, key, subject_template, body_template, context, url=""):
         with transaction.atomic():
             Notification.objects.create(recipient=recipient, key=key, subject=subject[:300], body=body, url=url)
             if recipient.email:
-                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email]).send()
+                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email],
+                             connection=connection).send()
     except IntegrityError:
         return False
     return True

@@ -10,6 +10,7 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -17,9 +18,9 @@ from core.exceptions import Conflict, IllegalTransition, StaleVersion
 from core.roles import is_lead, is_staff_member
 from core.textsearch import search_vector
 
-from . import workflow
+from . import signals, workflow
 from .attachments import check_upload, safe_filename
-from .choices import FINAL_STATES, Action, Channel, Impact, ResolutionCode, State, Urgency
+from .choices import FINAL_STATES, OPEN_STATES, Action, Channel, Impact, Priority, ResolutionCode, State, Urgency
 from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry, next_numbers
 
 EDITABLE_FIELDS = ("title", "description", "category", "service", "impact", "urgency", "is_major", "parent")
@@ -107,6 +108,7 @@ def create_incident(*, actor, title, description="", requester=None, channel=Cha
     with transaction.atomic(), _audit(actor, "create"):
         incident.number = next_numbers(1)[0]
         incident.save()
+        signals.send_created(incident)
         _store_attachments(incident, attachments, actor)
         refresh_search(incident.pk)
         _after_commit_mail(incident.pk, "acknowledgement")
@@ -138,6 +140,7 @@ def update_incident(incident, *, actor, version, **changes):
     with transaction.atomic(), _audit(actor, "update"):
         incident = _lock(incident)
         _check_version(incident, version)
+        before = signals.snapshot(incident)
         if incident.state in FINAL_STATES:
             raise Conflict(_("A closed or cancelled incident cannot be edited."))
         if "parent" in changes:
@@ -148,6 +151,7 @@ def update_incident(incident, *, actor, version, **changes):
         incident.full_clean(exclude=["number"])
         incident.version += 1
         _save(incident)
+        signals.send_changed(incident, before, "update")
         if {"title", "description"} & set(changes):
             refresh_search(incident.pk)
     return incident
@@ -175,6 +179,7 @@ def transition_incident(incident, action, *, actor, version=None, assignment_gro
     with transaction.atomic(), _audit(actor, action):
         incident = _lock(incident)
         _check_version(incident, version)
+        before = signals.snapshot(incident)
         if incident.state not in rule.sources:
             raise IllegalTransition(
                 _("%(action)s is not allowed from %(state)s.")
@@ -229,6 +234,7 @@ def transition_incident(incident, action, *, actor, version=None, assignment_gro
         incident.state = target
         incident.version += 1
         _save(incident)
+        signals.send_changed(incident, before, action)
         if comment.strip():
             _add_comment_row(incident, actor, comment, internal=False)
         if action in (Action.RESOLVE, Action.REOPEN, Action.CLOSE, Action.CANCEL, Action.PEND_USER):
@@ -277,6 +283,7 @@ def add_comment(incident, *, actor, body, internal=False, attachments=(), versio
         _check_version(incident, version)
         if incident.state in FINAL_STATES:
             raise Conflict(_("This incident is closed; please report a new one."), state=incident.state)
+        before = signals.snapshot(incident)
         comment = _add_comment_row(incident, actor, body.strip(), internal=internal)
         _store_attachments(incident, attachments, actor, comment=comment)
         changed = False
@@ -292,6 +299,7 @@ def add_comment(incident, *, actor, body, internal=False, attachments=(), versio
         if changed:
             incident.version += 1
             _save(incident)
+            signals.send_changed(incident, before, "reply")
         if not internal and incident.requester_id != actor.pk:
             _after_commit_mail(incident.pk, "reply", comment_id=comment.pk)
     return comment
@@ -307,6 +315,7 @@ def merge_incident(duplicate, *, into, actor):
         first, second = sorted([duplicate.pk, into.pk])  # lock in id order: two merges cannot deadlock
         locked = {i.pk: i for i in Incident.objects.select_for_update().filter(pk__in=[first, second])}
         duplicate, into = locked[duplicate.pk], locked[into.pk]
+        before = signals.snapshot(duplicate)
         if duplicate.state in FINAL_STATES or duplicate.state == State.RESOLVED:
             raise Conflict(_("Only an open incident can be merged."), state=duplicate.state)
         if into.state in FINAL_STATES or into.duplicate_of_id:
@@ -319,6 +328,7 @@ def merge_incident(duplicate, *, into, actor):
         duplicate.resolved_at = duplicate.closed_at = now
         duplicate.version += 1
         _save(duplicate)
+        signals.send_changed(duplicate, before, "merge")
         _add_comment_row(into, actor, _("%(number)s (%(title)s) was merged into this incident.")
                          % {"number": duplicate.number, "title": duplicate.title}, internal=True)
         _add_comment_row(duplicate, actor, _("This incident duplicates %(number)s and was merged into it.")
@@ -339,13 +349,71 @@ def auto_close_resolved(now=None):
                 .order_by("resolved_at")[:200]
             )
             for incident in batch:
+                before = signals.snapshot(incident)
                 incident.state, incident.closed_at = State.CLOSED, now
                 incident.version += 1
                 incident.save(update_fields=["state", "closed_at", "version", "updated_at"])
+                signals.send_changed(incident, before, "auto_close")
                 _after_commit_mail(incident.pk, f"state:auto_close:{incident.version}")
         closed += len(batch)
         if len(batch) < 200:
             return closed
+
+
+ESCALATED_FIELDS = ("assignment_group_id", "assignee_id", "state", "urgency", "priority")
+
+
+def _escalate(incident, group, levels, matrix):
+    """Reassign `incident` to `group` (if given) and raise its priority `levels` levels, in memory."""
+    if group is not None and group.pk != incident.assignment_group_id:
+        if not group.is_active:
+            raise ValidationError({"target_group": _("This group is no longer active.")})
+        incident.assignment_group, incident.assignee = group, None
+        if incident.state in (State.NEW, State.IN_PROGRESS):
+            incident.state = State.ASSIGNED
+    wanted = max(int(Priority.P1), incident.priority - levels)
+    if wanted < incident.priority:
+        # Through urgency where the matrix allows it, so a later edit keeps the raise; otherwise set directly.
+        for urgency in range(incident.urgency, 0, -1):
+            if matrix.get((incident.impact, urgency), max(incident.impact, urgency)) <= wanted:
+                incident.urgency = urgency
+                break
+        incident.priority = wanted
+
+
+def escalate_incidents(requests):
+    """System escalations of many incidents at once (the SLA scan): {incident id: (group or None, levels)} reassigns
+    each to its group and raises its priority by `levels`. Only open incidents change; a reassigned incident loses
+    its assignee (and, if it was being worked on, goes back to assigned).
+
+    Runs in the caller's transaction (in a savepoint): one read of the rows (locked), one write, one history event
+    per changed incident, and incident_changed for each. Returns {incident id: changes} of those that changed.
+    """
+    if not requests:
+        return {}
+    with transaction.atomic():
+        incidents = list(Incident.objects.select_for_update().filter(pk__in=list(requests)).order_by("pk"))
+        matrix = {(e.impact, e.urgency): e.priority for e in PriorityMatrixEntry.objects.all()}
+        changed, before, now = [], {}, timezone.now()
+        for incident in incidents:
+            if incident.state not in OPEN_STATES:
+                continue
+            before[incident.pk] = signals.snapshot(incident)
+            group, levels = requests[incident.pk]
+            _escalate(incident, group, levels, matrix)
+            if signals.snapshot(incident) != before[incident.pk]:
+                incident.version, incident.updated_at = incident.version + 1, now  # as written below
+                changed.append(incident)
+        # One UPDATE per distinct outcome (a burst of breaches mostly shares a few), not a CASE per row and field.
+        outcomes = {}
+        for incident in changed:
+            outcomes.setdefault(tuple(getattr(incident, name) for name in ESCALATED_FIELDS), []).append(incident.pk)
+        with pghistory.context(user=None, action="sla_escalation"):
+            for values, ids in outcomes.items():
+                Incident.objects.filter(pk__in=ids).update(
+                    version=F("version") + 1, updated_at=now, **dict(zip(ESCALATED_FIELDS, values, strict=True)))
+        return {incident.pk: signals.send_changed(incident, before[incident.pk], "sla_escalation")
+                for incident in changed}
 
 
 def save_priority_matrix(cells, *, actor):

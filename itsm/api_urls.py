@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("servicedesk.api.urls")),
     path("", include("incidents.api.urls")),
     path("", include("sla.api.urls")),
+    path("", include("sla.dashboard.api_urls")),
     path("", include("cmdb.api.urls")),
     re_path(r"^.*/$", api_not_found),  # last: unknown API paths answer JSON (slash-less ones get APPEND_SLASH)
 ]

@@ -33,6 +33,9 @@ if "DATABASE_URL" not in env.ENVIRON:
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"].setdefault("OPTIONS", {})
+# pgtrigger's "should this trigger be ignored" check reads this setting inside an EXCEPTION block when it is unset,
+# which opens a subtransaction per written row (~0.3 ms); defining it empty makes audited writes ~6x cheaper.
+DATABASES["default"]["OPTIONS"].setdefault("options", "-c pgtrigger.ignore={}")
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_itsm")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
@@ -166,6 +169,13 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 INCIDENT_AUTO_CLOSE_DAYS = env.float("INCIDENT_AUTO_CLOSE_DAYS", default=7)
 INCIDENT_REOPEN_WINDOW_DAYS = env.float("INCIDENT_REOPEN_WINDOW_DAYS", default=14)
 
+# CMDB
+CMDB_END_USERS_SEE_ORGANISATION_CIS = env.bool("CMDB_END_USERS_SEE_ORGANISATION_CIS", default=True)
+CMDB_STALE_AFTER_DAYS = env.int("CMDB_STALE_AFTER_DAYS", default=30)
+CMDB_IMPACT_MAX_DEPTH = env.int("CMDB_IMPACT_MAX_DEPTH", default=10)
+CMDB_IMPORT_MAX_BYTES = env.int("CMDB_IMPORT_MAX_BYTES", default=100 * 1024 * 1024)
+CMDB_IMPORT_SYNC_MAX_BYTES = env.int("CMDB_IMPORT_SYNC_MAX_BYTES", default=256 * 1024)  # larger files run in Celery
+
 # Celery: at-least-once delivery; every task is idempotent. Deadlines live in PostgreSQL, never as long ETAs.
 CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=REDIS_URL)
 CELERY_RESULT_BACKEND = env.str("CELERY_RESULT_BACKEND", default=REDIS_URL)
@@ -188,7 +198,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "incidents.tasks.auto_close_resolved_incidents",
         "schedule": env.float("AUTO_CLOSE_INTERVAL_SECONDS", default=300.0),
     },
+    # SLA warnings, breaches and escalations (sla.escalation). A tick not started within one interval is dropped:
+    # the next one does the same work, so a stopped worker does not come back to a pile of scans.
+    "sla-scan": {
+        "task": "sla.tasks.scan_clocks",
+        "schedule": env.float("SLA_SCAN_INTERVAL_SECONDS", default=15.0),
+        "options": {"expires": env.float("SLA_SCAN_INTERVAL_SECONDS", default=15.0)},
+    },
 }
+
+# SLA notifications still unsent this long after they were queued (a lost task, SMTP down) are queued again.
+SLA_NOTICE_RESEND_SECONDS = env.float("SLA_NOTICE_RESEND_SECONDS", default=120.0)
 
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
@@ -229,6 +249,11 @@ SPECTACULAR_SETTINGS = {
         "UrgencyEnum": "incidents.choices.Urgency",
         "PriorityEnum": "incidents.choices.Priority",
         "ResolutionCodeEnum": "incidents.choices.ResolutionCode",
+        "AgreementKindEnum": "sla.choices.AgreementKind",
+        "CalendarExceptionKindEnum": "sla.choices.ExceptionKind",
+        "ClockStateEnum": "sla.choices.ClockState",
+        "ClockStatusEnum": "sla.choices.ClockStatus",
+        "EscalationActionEnum": "sla.choices.EscalationAction",
     },
 }
 

@@ -15,6 +15,7 @@ urlpatterns = [
     path("attachments/<int:pk>/", incident_views.attachment_download, name="attachment-download"),
     path("portal/", include("servicedesk.portal_urls")),
     path("cmdb/", include("cmdb.urls")),
+    path("sla/dashboard/", include("sla.dashboard.urls")),
     path("api/v1/", include("itsm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

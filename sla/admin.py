@@ -1,7 +1,18 @@
 from django.contrib import admin
 
+from . import engine
 from .forms import BusinessCalendarForm, CalendarExceptionForm, ExceptionPeriodFormSet, WorkingPeriodFormSet
-from .models import BusinessCalendar, CalendarException, ExceptionPeriod, WorkingPeriod
+from .models import (
+    BusinessCalendar,
+    CalendarException,
+    ClockThresholdEvent,
+    EscalationStep,
+    ExceptionPeriod,
+    SLAClock,
+    SLADefinition,
+    SLATarget,
+    WorkingPeriod,
+)
 from .signals import announce_calendar_changed
 
 
@@ -52,3 +63,60 @@ class CalendarExceptionAdmin(AnnouncesCalendarChanges, admin.ModelAdmin):
     date_hierarchy = "date"
     search_fields = ("name",)
     inlines = [ExceptionPeriodInline]
+
+
+class SLATargetInline(admin.TabularInline):
+    model = SLATarget
+    extra = 0
+
+
+class EscalationStepInline(admin.TabularInline):
+    model = EscalationStep
+    extra = 0
+
+
+@admin.register(SLADefinition)
+class SLADefinitionAdmin(admin.ModelAdmin):
+    """Agreements; a change re-derives the checkpoints and has the open clocks recomputed (as sla.definitions does)."""
+
+    list_display = ("name", "kind", "is_active", "calendar", "reopen_policy")
+    list_filter = ("kind", "is_active", "calendar")
+    search_fields = ("name", "party")
+    filter_horizontal = ("services", "organisations", "assignment_groups")
+    inlines = [SLATargetInline, EscalationStepInline]
+
+    def save_related(self, request, form, formsets, change):
+        super().save_related(request, form, formsets, change)
+        agreement = form.instance
+        SLADefinition.objects.filter(pk=agreement.pk).update(checkpoints=agreement.compute_checkpoints())
+        if change:
+            engine.mark_stale([agreement.pk])
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Clocks and their threshold events change only with their records and agreements (sla.engine)."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(SLAClock)
+class SLAClockAdmin(ReadOnlyAdmin):
+    list_display = ("incident", "sla", "metric", "state", "met", "breached", "due_at", "stopped_at")
+    list_filter = ("state", "metric", "met", "breached", "sla_kind", "sla")
+    list_select_related = ("incident", "sla")
+    raw_id_fields = ("incident",)
+    date_hierarchy = "started_at"
+
+
+@admin.register(ClockThresholdEvent)
+class ClockThresholdEventAdmin(ReadOnlyAdmin):
+    list_display = ("clock", "run", "threshold_percent", "reached_at", "handled_at", "notified_at")
+    list_filter = ("threshold_percent",)
+    raw_id_fields = ("clock",)

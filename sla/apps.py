@@ -8,4 +8,4 @@ class SlaConfig(AppConfig):
 
     def ready(self):
         # Any change to a calendar, its periods or exceptions bumps the calendar's revision (cache invalidation).
-        from . import signals  # noqa: F401
+        from . import receivers, signals  # noqa: F401 - receivers: incident signals move clocks

@@ -8,8 +8,10 @@ half of an overlap.
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils.translation import gettext as _
 
+from core.exceptions import Conflict
 from core.roles import is_admin
 
 from . import calendars
@@ -122,7 +124,11 @@ def update_calendar(calendar, *, actor, periods=None, **fields):
     calendar.full_clean()
     calendar.save()
     if periods is not None:
-        _replace_periods(calendar, list(periods))
+        periods = list(periods)
+        if not periods and calendar.service_level_agreements.exists():
+            raise ValidationError({"periods": _("Service level agreements use this calendar; it must keep some "
+                                                "working time.")})
+        _replace_periods(calendar, periods)
     _changed(calendar.pk)
     return BusinessCalendar.objects.get(pk=calendar.pk)
 
@@ -133,7 +139,11 @@ def delete_calendar(calendar, *, actor):
     _require_admin(actor)
     calendar = _locked(calendar)
     calendar_id = calendar.pk
-    calendar.delete()
+    try:
+        with transaction.atomic():
+            calendar.delete()
+    except ProtectedError:
+        raise Conflict(_("Service level agreements use this calendar; give them another calendar first.")) from None
     announce_calendar_changed(calendar_id)
 
 

@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from incidents import services
 from incidents.choices import State
 from incidents.models import Incident, IncidentAttachment, PriorityMatrixEntry
-from tests.factories import IncidentFactory
+from tests.factories import IncidentFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -325,3 +325,28 @@ class TestLanguages:
         cast.end_user.refresh_from_db()
         assert cast.end_user.language == "zh-hans"
         assert "我的事件" in client.get("/portal/").content.decode()
+
+
+class TestAssignPage:
+    def test_assign_to_a_member_of_another_group(self, cast, incident):
+        network_agent = UserFactory(username="netops", organisation=None, role="agent")
+        cast.other_group.members.add(network_agent)
+        agent = client_for(cast.agent)
+        url = f"/desk/incidents/{incident.number}/assign/"
+        options = agent.get(url, {"assignment_group": cast.other_group.pk}).content.decode()
+        assert "netops" in options or str(network_agent) in options
+        response = agent.post(url, {"action": "assign", "version": incident.version,
+                                    "assignment_group": cast.other_group.pk, "assignee": network_agent.pk})
+        assert response.status_code == 302
+        incident.refresh_from_db()
+        assert (incident.assignment_group, incident.assignee, incident.state) == (
+            cast.other_group, network_agent, State.ASSIGNED)
+
+    def test_assignee_outside_the_group_is_refused(self, cast, incident):
+        response = client_for(cast.agent).post(f"/desk/incidents/{incident.number}/assign/", {
+            "action": "assign", "version": incident.version, "assignment_group": cast.other_group.pk,
+            "assignee": cast.agent2.pk})
+        assert response.status_code == 400
+        assert 'data-field="assignee"' in response.content.decode()
+        incident.refresh_from_db()
+        assert incident.assignment_group is None

@@ -1,15 +1,36 @@
-"""API representations of business calendars: weekly periods nested in the calendar, exceptions with their own
-periods, the holiday fill and the business-time computation. Validation names the failing field (and row)."""
+"""API representations of business calendars (weekly periods nested in the calendar, exceptions with their own
+periods, the holiday fill and the business-time computation), of agreements with their targets and escalation steps,
+and of clocks. Validation names the failing field (and row)."""
 
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils import timezone
+from django.utils.duration import duration_string
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import StrictFieldsMixin
-from sla.choices import ExceptionKind, Weekday
-from sla.models import BusinessCalendar, CalendarException, ExceptionPeriod, WorkingPeriod
+from core.models import AssignmentGroup, Organisation
+from incidents.choices import Priority
+from servicedesk.models import Service
+from sla import businesstime
+from sla.choices import ClockStatus, ExceptionKind, Weekday
+from sla.definitions import steps_errors, target_errors
+from sla.engine import elapsed_at
+from sla.models import (
+    BusinessCalendar,
+    CalendarException,
+    EscalationStep,
+    ExceptionPeriod,
+    SLAClock,
+    SLADefinition,
+    SLATarget,
+    WorkingPeriod,
+    threshold_errors,
+    validate_has_working_time,
+)
 from sla.services import exception_errors, period_errors
 
 MAX_COMPUTE_DURATION = timedelta(days=3650)
@@ -158,3 +179,117 @@ class ComputeResultSerializer(serializers.Serializer):
     end = serializers.DateTimeField(allow_null=True)
     business_duration = serializers.DurationField(allow_null=True, help_text=_("Business time from start to end."))
     business_seconds = serializers.FloatField(allow_null=True)
+
+
+# --- Service level agreements -------------------------------------------------------------------------------------
+
+class SLATargetSerializer(serializers.ModelSerializer):
+    priority_display = serializers.CharField(source="get_priority_display", read_only=True)
+
+    class Meta:
+        model = SLATarget
+        fields = ["priority", "priority_display", "metric", "duration"]
+        validators = []  # the whole set is checked at once (target_errors)
+
+
+class EscalationStepSerializer(serializers.ModelSerializer):
+    action_display = serializers.CharField(source="get_action_display", read_only=True)
+    at_percent = serializers.IntegerField(help_text=_("1–100 % of the target; 100 is the breach."))
+    # Any group, active or not, so that an inactive one is refused with a message saying so (step_errors).
+    target_group = serializers.PrimaryKeyRelatedField(queryset=AssignmentGroup.objects.all(), allow_null=True,
+                                                      required=False)
+
+    class Meta:
+        model = EscalationStep
+        fields = ["at_percent", "metric", "action", "action_display", "target_group"]
+        validators = []
+
+
+class SLADefinitionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
+    """An agreement with its targets and escalation steps; writing `targets` or `steps` replaces the whole set."""
+
+    kind_display = serializers.CharField(source="get_kind_display", read_only=True)
+    priorities = serializers.ListField(child=serializers.ChoiceField(choices=Priority.choices), required=False,
+                                       help_text=_("Empty: every priority."))
+    warning_thresholds = serializers.ListField(
+        child=serializers.IntegerField(), required=False,
+        help_text=_("Percentages of the target (1–99) at which a clock is at risk; default 75 and 90."))
+    services = serializers.PrimaryKeyRelatedField(many=True, queryset=Service.objects.all(), required=False,
+                                                  help_text=_("Empty: every service."))
+    organisations = serializers.PrimaryKeyRelatedField(many=True, queryset=Organisation.objects.all(),
+                                                       required=False, help_text=_("Empty: every organisation."))
+    assignment_groups = serializers.PrimaryKeyRelatedField(
+        many=True, queryset=AssignmentGroup.objects.all(), required=False,
+        help_text=_("Empty: whichever group holds the record. For an OLA, the groups it binds."))
+    targets = SLATargetSerializer(many=True)
+    steps = EscalationStepSerializer(many=True, required=False)
+
+    class Meta:
+        model = SLADefinition
+        fields = ["id", "name", "kind", "kind_display", "description", "party", "is_active", "record_kind",
+                  "services", "organisations", "priorities", "assignment_groups", "calendar", "warning_thresholds",
+                  "reopen_policy", "checkpoints", "targets", "steps", "created_at", "updated_at"]
+        read_only_fields = ["id", "checkpoints", "created_at", "updated_at"]
+
+    def validate_calendar(self, calendar):
+        try:
+            validate_has_working_time(calendar)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.message_dict["calendar"]) from None
+        return calendar
+
+    def validate_warning_thresholds(self, thresholds):
+        problems = threshold_errors(thresholds)
+        if problems:
+            raise serializers.ValidationError(problems)
+        return thresholds
+
+    def validate_targets(self, targets):
+        if not targets:
+            raise serializers.ValidationError(_("Give at least one target (first response or resolution, for some "
+                                                "priority)."))
+        problems = target_errors(targets)
+        if any(problems):
+            raise serializers.ValidationError(problems)
+        return targets
+
+    def validate_steps(self, steps):
+        problems = steps_errors(steps)
+        if any(problems):
+            raise serializers.ValidationError(problems)
+        return steps
+
+
+class SLAClockSerializer(serializers.ModelSerializer):
+    """A clock as an agent sees it; `business_elapsed_now` and `business_time_left` are computed at the request."""
+
+    incident = serializers.SlugRelatedField(slug_field="number", read_only=True)
+    sla_name = serializers.CharField(source="sla.name", read_only=True)
+    metric_display = serializers.CharField(source="get_metric_display", read_only=True)
+    status = serializers.ChoiceField(choices=ClockStatus.choices, read_only=True)
+    status_display = serializers.CharField(source="status_label", read_only=True)
+    business_elapsed_now = serializers.SerializerMethodField()
+    business_time_left = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SLAClock
+        fields = ["id", "incident", "sla", "sla_name", "sla_kind", "metric", "metric_display", "target", "state",
+                  "status", "status_display", "met", "breached", "run", "started_at", "business_elapsed_now",
+                  "business_time_left", "due_at", "paused_at", "stopped_at", "breached_at", "handled_percent",
+                  "priority", "service", "assignment_group", "organisation"]
+        read_only_fields = fields
+
+    def _elapsed(self, clock):
+        # One calendar load per distinct calendar of the page (cached in the context), not per clock.
+        calendars = self.context.setdefault("calendars", {})
+        if clock.sla.calendar_id not in calendars:
+            calendars[clock.sla.calendar_id] = businesstime.load_calendar(clock.sla.calendar_id)
+        return elapsed_at(clock, calendars[clock.sla.calendar_id], self.context.setdefault("now", timezone.now()))
+
+    @extend_schema_field(serializers.DurationField(help_text=_("Business time used up to now.")))
+    def get_business_elapsed_now(self, clock):
+        return duration_string(self._elapsed(clock))
+
+    @extend_schema_field(serializers.DurationField(help_text=_("Business time left (negative once overdue).")))
+    def get_business_time_left(self, clock):
+        return duration_string(clock.target - self._elapsed(clock))

@@ -10,4 +10,7 @@ router.register("sla/calendars", views.BusinessCalendarViewSet, basename="busine
 router.register(r"sla/calendars/(?P<calendar_pk>[0-9]+)/exceptions", views.CalendarExceptionViewSet,
                 basename="calendarexception")
 
+router.register("sla/agreements", views.SLADefinitionViewSet, basename="sladefinition")
+router.register("sla/clocks", views.SLAClockViewSet, basename="slaclock")
+
 urlpatterns = router.urls

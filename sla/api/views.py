@@ -1,6 +1,7 @@
-"""The business-calendar API: staff read, administrators write (through sla.services), end users are refused (403).
+"""The SLA API: staff read, administrators write (calendars through sla.services, agreements through
+sla.definitions), end users are refused (403). Clocks are read-only.
 
-Calendars are staff data (BusinessCalendar.objects.visible_to); exceptions live under their calendar's URL.
+Calendars, agreements and clocks are staff data (`visible_to`); exceptions live under their calendar's URL.
 """
 
 import django_filters
@@ -17,9 +18,19 @@ from rest_framework.response import Response
 from core.api.serializers import ErrorSerializer
 from core.api.views import VisibleModelViewSet
 from core.roles import is_admin, is_staff_member
-from sla import businesstime, services
+from sla import businesstime, definitions, services
 from sla.choices import ExceptionKind
-from sla.models import BusinessCalendar, CalendarException, ExceptionPeriod, WorkingPeriod
+from sla.filtersets import SLAClockFilterSet, SLADefinitionFilterSet
+from sla.models import (
+    BusinessCalendar,
+    CalendarException,
+    EscalationStep,
+    ExceptionPeriod,
+    SLAClock,
+    SLADefinition,
+    SLATarget,
+    WorkingPeriod,
+)
 
 from .serializers import (
     BusinessCalendarSerializer,
@@ -28,6 +39,8 @@ from .serializers import (
     ComputeResultSerializer,
     FillResultSerializer,
     FillSerializer,
+    SLAClockSerializer,
+    SLADefinitionSerializer,
 )
 
 _ERRORS = {
@@ -217,3 +230,84 @@ class CalendarExceptionViewSet(viewsets.ModelViewSet):
     def destroy(self, request, *args, **kwargs):
         services.delete_exception(self.get_object(), actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+# --- Service level agreements and clocks ------------------------------------------------------------------------
+
+_AGREEMENT_ERRORS = {**_ERRORS, 404: OpenApiResponse(ErrorSerializer, description=_("No such agreement.")),
+                     409: OpenApiResponse(ErrorSerializer, description=_("The agreement has clocks; deactivate it."))}
+
+
+class AgreementsStaffReadAdministratorWrite(StaffReadAdministratorWrite):
+    message = _("Service level agreements are open to staff only, and changed by administrators.")
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("Service level agreements, OLAs and underpinning contracts")),
+    retrieve=extend_schema(summary=_("One agreement with its targets and escalation steps"), responses={
+        200: SLADefinitionSerializer, 404: _AGREEMENT_ERRORS[404]}),
+    create=extend_schema(summary=_("Create an agreement (administrators)"), responses={
+        201: SLADefinitionSerializer, **_ERRORS}),
+    update=extend_schema(summary=_("Change an agreement; `targets` and `steps` replace the whole sets"), responses={
+        200: SLADefinitionSerializer, **_ERRORS}),
+    partial_update=extend_schema(summary=_("Change some of an agreement's fields"), responses={
+        200: SLADefinitionSerializer, **_ERRORS}),
+    destroy=extend_schema(summary=_("Delete an agreement that never ran a clock"), responses={
+        204: None, 403: _ERRORS[403], 404: _AGREEMENT_ERRORS[404], 409: _AGREEMENT_ERRORS[409]}),
+)
+class SLADefinitionViewSet(VisibleModelViewSet):
+    """Agreements: staff read them; administrators change them through sla.definitions."""
+
+    queryset = SLADefinition.objects.select_related("calendar").prefetch_related(
+        "services", "organisations", "assignment_groups",
+        Prefetch("targets", queryset=SLATarget.objects.order_by("priority", "metric")),
+        Prefetch("steps", queryset=EscalationStep.objects.order_by("at_percent", "id")),
+    ).order_by("name")
+    serializer_class = SLADefinitionSerializer
+    permission_classes = [AgreementsStaffReadAdministratorWrite]
+    filterset_class = SLADefinitionFilterSet
+    ordering_fields = ["name", "kind", "created_at"]
+
+    def _detail(self, agreement, status_code=status.HTTP_200_OK):
+        fresh = self.get_queryset().get(pk=agreement.pk)
+        return Response(self.get_serializer(fresh).data, status=status_code)
+
+    def create(self, request, *args, **kwargs):
+        data = _validated(self.get_serializer_class(), request.data, context=self.get_serializer_context())
+        agreement = definitions.create_agreement(actor=request.user, **data)
+        return self._detail(agreement, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        agreement = self.get_object()
+        serializer = self.get_serializer(agreement, data=request.data, partial=kwargs.get("partial", False))
+        serializer.is_valid(raise_exception=True)
+        agreement = definitions.update_agreement(agreement, actor=request.user, **serializer.validated_data)
+        return self._detail(agreement)
+
+    def destroy(self, request, *args, **kwargs):
+        definitions.delete_agreement(self.get_object(), actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class StaffOnly(permissions.IsAuthenticated):
+    message = _("SLA clocks are open to staff only.")
+
+    def has_permission(self, request, view):
+        return super().has_permission(request, view) and is_staff_member(request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary=_("SLA clocks (filter by incident number: ?incident=INC-000123)")),
+    retrieve=extend_schema(summary=_("One SLA clock"), responses={200: SLAClockSerializer, 404: _ERRORS[404]}),
+)
+class SLAClockViewSet(viewsets.ReadOnlyModelViewSet):
+    """Clocks of the incidents the caller sees, read-only: they change only with their incident and agreement."""
+
+    queryset = SLAClock.objects.select_related("incident", "sla").order_by("incident_id", "metric", "sla_id", "id")
+    serializer_class = SLAClockSerializer
+    permission_classes = [StaffOnly]
+    filterset_class = SLAClockFilterSet
+    ordering_fields = ["due_at", "started_at", "stopped_at"]
+
+    def get_queryset(self):
+        return super().get_queryset().visible_to(self.request.user)

@@ -18,7 +18,7 @@ from django.utils.translation import gettext_lazy as _
 from core.models import TimeStampedModel
 from core.roles import is_staff_member
 
-from .choices import EXCEPTION_KIND_COLOURS, ExceptionKind, Weekday
+from ..choices import EXCEPTION_KIND_COLOURS, ExceptionKind, Weekday
 
 MIDNIGHT = time(0)
 DAY_SECONDS = 24 * 3600

@@ -1,0 +1,232 @@
+"""The SLA dashboard benchmark: the managers' dashboard for a 90-day period over 1,000,000 incidents.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/itsm python -m bench.sla_dashboard --incidents 1000000
+
+Runs on its own database (BENCH_SLA_DASHBOARD_DATABASE_URL, or DATABASE_URL with the name replaced by
+`itsm_sla_bench`), created and migrated if missing; without --fresh it only tops the incidents up. Not part of the
+test suite: figures go into docs/benchmarks.md.
+
+Seeding is plain SQL (one `WITH … INSERT … SELECT generate_series … RETURNING` per 100,000 incidents, the incident
+rows and their two clocks in one statement, history triggers off for the session): incidents spread evenly over the
+last 365 days across the demo's services, groups, organisations and the four priorities; each has a first-response
+clock (1 h) and a resolution clock (48 h). Clocks whose incident is older than their window are finished (8 % of
+responses and 15 % of resolutions breached, the rest met); younger ones run (5 % breached, 10 % at risk).
+
+Timing: Django's test client signed in as the demo manager (sees everything) fetches the page, the API and the CSV for
+the last 90 days, 10 times each after one warm-up; median and max are printed against the 1 s target.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from datetime import time as clock_time
+from datetime import timedelta
+from urllib.parse import urlsplit, urlunsplit
+
+AGREEMENT = "Dashboard bench SLA"
+TARGET_S = 1.0
+BATCH = 100_000
+
+SEED = """
+WITH src AS (
+    SELECT g, now() - random() * interval '365 days' AS created, 1 + floor(random() * 4)::int AS priority,
+           (%(services)s::bigint[])[1 + floor(random() * %(n_services)s)::int] AS service,
+           (%(groups)s::bigint[])[1 + floor(random() * %(n_groups)s)::int] AS grp,
+           (%(orgs)s::bigint[])[1 + floor(random() * %(n_orgs)s)::int] AS org
+    FROM generate_series(1, %(count)s) g
+), inc AS (
+    INSERT INTO incidents_incident (number, title, description, requester_id, organisation_id, logged_by_id, channel,
+        impact, urgency, priority, state, is_major, assignment_group_id, service_id, resolution_code,
+        resolution_notes, first_response_at, created_at, updated_at, version)
+    SELECT 'BDSH-' || lpad(nextval('incidents_incident_number_seq')::text, 9, '0'), 'Dashboard benchmark ' || g, '',
+        %(requester)s, org, %(requester)s, 'portal', 3, 3, priority,
+        CASE WHEN created < now() - interval '7 days' THEN 'closed' ELSE 'in_progress' END, false, grp, service,
+        '', '', created + interval '30 minutes', created, created, 1
+    FROM src
+    RETURNING id, created_at, priority, organisation_id, assignment_group_id, service_id
+)
+INSERT INTO sla_slaclock (incident_id, sla_id, metric, target, state, met, breached, run, started_at,
+    business_elapsed, segment_started_at, due_at, next_check_at, handled_percent, breached_at, stopped_at, sla_kind,
+    priority, service_id, assignment_group_id, organisation_id, created_at, updated_at)
+SELECT inc.id, %(sla)s, m.metric, m.target,
+    CASE WHEN o.done THEN 'stopped' ELSE 'running' END,
+    o.done AND NOT o.breached, o.breached, 1, inc.created_at, m.target * o.x,
+    CASE WHEN NOT o.done THEN inc.created_at END,
+    CASE WHEN NOT o.done THEN inc.created_at + m.target END,
+    CASE WHEN NOT o.done AND NOT o.breached THEN inc.created_at + m.target END,
+    CASE WHEN o.breached THEN 100 WHEN NOT o.done AND o.x < 0.15 THEN 75 ELSE 0 END,
+    CASE WHEN o.breached THEN inc.created_at + m.target END,
+    CASE WHEN o.done AND o.breached THEN inc.created_at + m.target + interval '3 hours'
+         WHEN o.done THEN inc.created_at + m.target * o.x * 0.9 END,
+    'sla', inc.priority, inc.service_id, inc.assignment_group_id, inc.organisation_id, now(), now()
+FROM inc
+CROSS JOIN (VALUES ('response', interval '1 hour', interval '1 day', 0.08),
+                   ('resolution', interval '48 hours', interval '7 days', 0.15)) AS m(metric, target, window_, rate)
+CROSS JOIN LATERAL (
+    SELECT inc.created_at < now() - m.window_ AS done, r.x,
+           CASE WHEN inc.created_at < now() - m.window_ THEN r.x < m.rate ELSE r.x < 0.05 END AS breached
+    FROM (SELECT random() AS x, m.metric AS tie) r
+) o
+"""
+
+
+def database_url(explicit=None):
+    url = explicit or os.environ.get("BENCH_SLA_DASHBOARD_DATABASE_URL")
+    if url:
+        return url
+    base = os.environ.get("DATABASE_URL")
+    if not base:
+        sys.exit("Set DATABASE_URL (the server to use) or BENCH_SLA_DASHBOARD_DATABASE_URL (the exact database).")
+    return urlunsplit(urlsplit(base)._replace(path="/itsm_sla_bench"))
+
+
+def reference_data():
+    """The demo's people, groups, services and organisations; an office calendar; the benchmark's agreement."""
+    from servicedesk.management.commands.seed_demo import seed_reference_data
+    from sla import definitions, services
+    from sla.models import BusinessCalendar, SLADefinition
+
+    cast = seed_reference_data()
+    agreement = SLADefinition.objects.filter(name=AGREEMENT).first()
+    if agreement is None:
+        calendar = BusinessCalendar.objects.filter(name="Dashboard bench office").first() or services.create_calendar(
+            actor=None, name="Dashboard bench office", time_zone="Asia/Shanghai",
+            periods=[{"weekday": day, "start_time": clock_time(9), "end_time": clock_time(18)} for day in range(5)])
+        agreement = definitions.create_agreement(
+            actor=None, name=AGREEMENT, calendar=calendar,
+            targets=[{"priority": p, "metric": metric, "duration": timedelta(hours=h)}
+                     for p in (1, 2, 3, 4) for metric, h in (("response", 1), ("resolution", 48))])
+    return cast, agreement
+
+
+def seed(cast, agreement, wanted, fresh, say):
+    from django.db import connection, transaction
+
+    from core.models import AssignmentGroup, Organisation
+    from incidents.models import Incident
+    from servicedesk.models import Service
+
+    with connection.cursor() as cursor:
+        if fresh:
+            say("emptying the incident and clock tables ...")
+            cursor.execute("TRUNCATE incidents_incident, sla_slaclock RESTART IDENTITY CASCADE")
+    have = Incident.objects.count()
+    params = {
+        "requester": cast.users["manager"].pk, "sla": agreement.pk,
+        "services": list(Service.objects.values_list("pk", flat=True)),
+        "groups": list(AssignmentGroup.objects.values_list("pk", flat=True)),
+        "orgs": list(Organisation.objects.values_list("pk", flat=True)),
+    }
+    params.update(n_services=len(params["services"]), n_groups=len(params["groups"]), n_orgs=len(params["orgs"]))
+    started = time.monotonic()
+    while have < wanted:
+        count = min(BATCH, wanted - have)
+        with transaction.atomic(), connection.cursor() as cursor:
+            cursor.execute("SET LOCAL session_replication_role = replica")
+            cursor.execute(SEED, {**params, "count": count})
+        have += count
+        say(f"  {have:,} incidents ({time.monotonic() - started:.0f} s)")
+    with connection.cursor() as cursor:
+        cursor.execute("VACUUM ANALYZE sla_slaclock")
+        cursor.execute("VACUUM ANALYZE incidents_incident")
+        cursor.execute("CHECKPOINT")
+    return time.monotonic() - started
+
+
+def timed(client, url, repeat):
+    client.get(url)  # warm-up: caches, the first connection
+    seconds = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        response = client.get(url)
+        seconds.append(time.perf_counter() - started)
+        assert response.status_code == 200, (url, response.status_code)
+    return statistics.median(seconds), max(seconds)
+
+
+def explain(say):
+    """The plans of the dashboard's queries for the same 90 days (EXPLAIN ANALYZE), for the record."""
+    from django.db import connection
+
+    from core.models import User
+    from sla.dashboard.queries import Period, breakdown, clocks_visible_to, counted_in, now_figures, weekly_trend
+
+    period = Period.last_days(90)
+    clocks = clocks_visible_to(User.objects.get(username="manager"))
+    counted = counted_in(clocks, period)
+    with connection.execute_wrapper(_explaining(say)):
+        breakdown(counted, "service")
+        weekly_trend(counted, period)
+        now_figures(clocks)
+
+
+def _explaining(say):
+    def wrapper(execute, sql, params, many, context):
+        if sql.lstrip().upper().startswith("SELECT") and "sla_slaclock" in sql:
+            with context["connection"].connection.cursor() as cursor:
+                cursor.execute("EXPLAIN (ANALYZE, BUFFERS OFF, TIMING OFF) " + sql, params)
+                plan = [row[0] for row in cursor.fetchall()]
+            say(f"  {sql[:90]}…")
+            for line in plan:
+                if any(word in line for word in ("Scan", "Execution Time", "Aggregate", "Gather")):
+                    say(f"      {line.strip()}")
+        return execute(sql, params, many, context)
+
+    return wrapper
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bench.sla_dashboard", description=__doc__.split("\n")[0])
+    parser.add_argument("--incidents", type=int, default=1_000_000, help="incidents (default 1000000)")
+    parser.add_argument("--repeat", type=int, default=10)
+    parser.add_argument("--fresh", action="store_true", help="empty the incident and clock tables first")
+    parser.add_argument("--explain", action="store_true", help="print the query plans too")
+    parser.add_argument("--database-url")
+    args = parser.parse_args(argv)
+    url = database_url(args.database_url)
+    from bench.incidents import ensure_database, machine
+
+    ensure_database(url)
+    os.environ["DATABASE_URL"] = url
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itsm.settings")
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+    from django.test import Client
+
+    from incidents.models import Incident
+    from sla.dashboard.queries import Period, clocks_visible_to, counted_in
+    from sla.models import SLAClock
+
+    say = lambda line: print(line, flush=True)  # noqa: E731
+    call_command("migrate", verbosity=0)
+    cast, agreement = reference_data()
+    say(f"seeding up to {args.incidents:,} incidents with their clocks ...")
+    seconds = seed(cast, agreement, args.incidents, args.fresh, say)
+    settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
+    manager = cast.users["manager"]
+    counted = counted_in(clocks_visible_to(manager), Period.last_days(90)).count()
+    info = machine()
+    say(f"\nMachine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; PostgreSQL {info['postgresql']} "
+        f"(shared_buffers {info['shared_buffers']}); load average "
+        f"{', '.join(f'{x:.1f}' for x in info['load_average'])}")
+    say(f"Incidents: {Incident.objects.count():,}; clocks: {SLAClock.objects.count():,} (seeding took "
+        f"{seconds:.0f} s); clocks counted in the last 90 days: {counted:,}")
+    client = Client()
+    client.force_login(manager)
+    say("\n| request (last 90 days, manager) | median | max | target | |\n| --- | --- | --- | --- | --- |")
+    for name, path in (("page", "/sla/dashboard/?period=90"), ("API", "/api/v1/sla/dashboard/?period=90"),
+                       ("CSV", "/sla/dashboard/export.csv?period=90")):
+        median, worst = timed(client, path, args.repeat)
+        say(f"| {name} `{path}` | {median * 1000:.0f} ms | {worst * 1000:.0f} ms | ≤ {TARGET_S:.0f} s | "
+            f"{'met' if worst <= TARGET_S else 'MISSED'} |")
+    if args.explain:
+        explain(say)
+
+
+if __name__ == "__main__":
+    main()

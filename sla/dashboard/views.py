@@ -1,0 +1,78 @@
+"""The dashboard page and its CSV download (team leads, managers, administrators; anyone else 403)."""
+
+from functools import wraps
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponseBadRequest
+from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET
+
+from ..choices import Metric
+from .export import csv_response
+from .forms import DashboardForm
+from .queries import DIMENSION_LABELS, METRICS, can_view_dashboard, clocks_visible_to, dashboard_figures
+
+
+def dashboard_required(view):
+    """Signed in (else the login page), and a team lead, manager or administrator (else 403)."""
+
+    @wraps(view)
+    @login_required
+    def wrapper(request, *args, **kwargs):
+        if not can_view_dashboard(request.user):
+            raise PermissionDenied
+        return view(request, *args, **kwargs)
+
+    return wrapper
+
+
+def _figures(request, form):
+    return dashboard_figures(form.filter(clocks_visible_to(request.user)), form.period_range)
+
+
+def chart_data(figures):
+    """What the charts draw (passed to the page with json_script): the weekly trend and each breakdown."""
+
+    def series(rows):
+        return {str(metric): [row[str(metric)]["compliance"] for row in rows] for metric in METRICS}
+
+    return {
+        "metrics": {str(metric): str(metric.label) for metric in METRICS},
+        "axis": _("Compliance %"),
+        "trend": {"labels": [row["week"].isoformat() for row in figures["trend"]], **series(figures["trend"])},
+        "breakdowns": {
+            dimension: {"title": str(DIMENSION_LABELS[dimension]), "labels": [row["label"] for row in rows],
+                        **series(rows)}
+            for dimension, rows in figures["breakdowns"].items()
+        },
+    }
+
+
+def _chart_height(rows):
+    """Pixels for a horizontal bar chart: room for each bar, within reason."""
+    return min(80 + 28 * len(rows), 900)
+
+
+@dashboard_required
+@require_GET
+def dashboard(request):
+    form = DashboardForm(request.GET, user=request.user)
+    context = {"form": form, "response_metric": Metric.RESPONSE}
+    if form.is_valid():
+        figures = _figures(request, form)
+        sections = [{"name": name, "title": DIMENSION_LABELS[name], "rows": rows, "height": _chart_height(rows)}
+                    for name, rows in figures["breakdowns"].items()]
+        context.update(figures=figures, sections=sections, charts=chart_data(figures), csv_query=form.query_string())
+    return render(request, "sla/dashboard/dashboard.html", context)
+
+
+@dashboard_required
+@require_GET
+def dashboard_csv(request):
+    form = DashboardForm(request.GET, user=request.user)
+    if not form.is_valid():
+        lines = [f"{field}: {' '.join(messages)}" for field, messages in form.errors.items()]
+        return HttpResponseBadRequest("\n".join(lines), content_type="text/plain; charset=utf-8")
+    return csv_response(_figures(request, form))
