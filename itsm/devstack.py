@@ -275,6 +275,8 @@ class DevStack:
             log("seeding demo data (once, into the empty database) ...")
             size = self.env.get("SEED_DEMO_SIZE")  # how many incidents; the newcomer test asks for a few
             self.manage("seed_demo", "--quiet", *(["--incidents", size] if size else []))
+            self.manage("seed_cmdb_demo")  # the CMDB estate (classes, CIs, relationships)
+            self.manage("seed_sla_demo")  # the business calendar, the agreements and clocks for the open incidents
             log(f"demo data seeded in {time.monotonic() - started:.1f} s")
 
     def start_processes(self, port):
