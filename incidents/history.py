@@ -5,6 +5,7 @@ from django.db.models import Q
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
+from django.utils.translation import gettext_lazy as _
 from pghistory.models import Events
 
 from core.models import AssignmentGroup, User
@@ -19,7 +20,18 @@ _CHOICES = {
 }
 _PEOPLE = ("assignee", "requester", "logged_by", "author", "uploaded_by")
 _HIDDEN = {"version", "id", "created_at", "search_vector", "internal_search_vector", "updated_at"}
-_ACTION_LABELS = {**dict(Action.choices)}
+_ACTION_LABELS = {
+    **dict(Action.choices),
+    "sla_escalation": _("SLA escalation"),
+    "auto_close": _("Closed automatically"),
+    "reply": _("Reply"),
+    "internal_note": _("Internal note"),
+    "update": _("Updated"),
+    "create": _("Created"),
+    "merge": _("Merged"),
+    "link_ci": _("Configuration item linked"),
+    "unlink_ci": _("Configuration item unlinked"),
+}
 
 
 # Context actions that reveal an internal note; an end user's trail leaves them out.

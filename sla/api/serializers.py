@@ -194,6 +194,7 @@ class SLATargetSerializer(serializers.ModelSerializer):
 
 class EscalationStepSerializer(serializers.ModelSerializer):
     action_display = serializers.CharField(source="get_action_display", read_only=True)
+    # xgettext:no-python-format
     at_percent = serializers.IntegerField(help_text=_("1–100 % of the target; 100 is the breach."))
     # Any group, active or not, so that an inactive one is refused with a message saying so (step_errors).
     target_group = serializers.PrimaryKeyRelatedField(queryset=AssignmentGroup.objects.all(), allow_null=True,

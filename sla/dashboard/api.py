@@ -60,6 +60,7 @@ class NowClockSerializer(serializers.Serializer):
     service = serializers.CharField(source="service.name", allow_null=True, default=None)
     due_at = serializers.DateTimeField(allow_null=True)
     breached_at = serializers.DateTimeField(allow_null=True)
+    # xgettext:no-python-format
     handled_percent = serializers.IntegerField(help_text=_("The highest threshold (% of target) passed."))
 
     def get_url(self, clock) -> str:

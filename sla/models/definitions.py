@@ -163,6 +163,7 @@ class EscalationStep(models.Model):
 
     sla = models.ForeignKey(SLADefinition, verbose_name=_("agreement"), on_delete=models.CASCADE,
                             related_name="steps")
+    # xgettext:no-python-format
     at_percent = models.PositiveSmallIntegerField(_("at (% of target)"))
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices, blank=True,
                               help_text=_("Leave empty for both first response and resolution."))
