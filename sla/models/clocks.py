@@ -30,6 +30,8 @@ from ..choices import (
 )
 from .definitions import BREACH_PERCENT, SLADefinition
 
+_DASHBOARD_COLUMNS = ["metric", "priority", "sla_kind", "service", "assignment_group", "organisation"]
+
 
 class SLAClockQuerySet(models.QuerySet):
     def visible_to(self, user):
@@ -107,6 +109,17 @@ class SLAClock(TimeStampedModel):
             models.Index(fields=["sla", "id"], condition=Q(state__in=OPEN_CLOCK_STATES), name="sla_clock_open"),
             models.Index(fields=["metric", "stopped_at"], condition=Q(state=ClockState.STOPPED),
                          name="sla_clock_stopped"),
+            # The dashboard: met and breached outcomes in a period, grouped by what the breakdowns show, read from
+            # the index alone (covering). See sla/dashboard/queries.py.
+            models.Index(fields=["stopped_at"], include=_DASHBOARD_COLUMNS, condition=Q(met=True),
+                         name="sla_clock_met_outcome"),
+            models.Index(fields=["breached_at"], include=_DASHBOARD_COLUMNS, condition=Q(breached=True),
+                         name="sla_clock_breach_outcome"),
+            # ... and what is breached or at risk now.
+            models.Index(fields=["breached_at"], condition=Q(breached=True, state__in=OPEN_CLOCK_STATES),
+                         name="sla_clock_breached_open"),
+            models.Index(fields=["due_at"], condition=Q(state=ClockState.RUNNING, breached=False,
+                                                         handled_percent__gt=0), name="sla_clock_at_risk"),
         ]
 
     def __str__(self):
