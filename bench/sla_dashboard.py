@@ -209,7 +209,7 @@ def main(argv=None):
     seconds = seed(cast, agreement, args.incidents, args.fresh, say)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     manager = cast.users["manager"]
-    counted = counted_in(clocks_visible_to(manager), Period.last_days(90)).count()
+    counted = sum(part.count() for part in counted_in(clocks_visible_to(manager), Period.last_days(90)).values())
     info = machine()
     say(f"\nMachine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; PostgreSQL {info['postgresql']} "
         f"(shared_buffers {info['shared_buffers']}); load average "
