@@ -25,11 +25,18 @@ else:
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=[] if PRODUCTION else ["127.0.0.1", "localhost", "testserver"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
-if "DATABASE_URL" not in env.ENVIRON:
-    raise ImproperlyConfigured(
-        "DATABASE_URL is not set. Run the portal with `make run` (it starts an embedded PostgreSQL) "
-        "or point DATABASE_URL at a PostgreSQL server."
-    )
+if not env.str("DATABASE_URL", default=""):
+    if PRODUCTION:
+        raise ImproperlyConfigured("DATABASE_URL is not set: point it at the PostgreSQL server.")
+    # Development: `manage.py` beside a running `make run` uses its embedded servers (recorded in .data/devstack.json);
+    # otherwise a local PostgreSQL. There is no SQLite path.
+    import json
+
+    _devstack = BASE_DIR / ".data" / "devstack.json"
+    _state = json.loads(_devstack.read_text()) if _devstack.exists() else {}
+    env.ENVIRON["DATABASE_URL"] = _state.get("database_url", "postgres://postgres@127.0.0.1:5432/itsm")
+    if _state.get("redis_url") and not env.str("REDIS_URL", default=""):
+        env.ENVIRON["REDIS_URL"] = _state["redis_url"]
 DATABASES = {"default": env.db("DATABASE_URL")}
 DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
 DATABASES["default"].setdefault("OPTIONS", {})
