@@ -20,9 +20,9 @@ import json
 import os
 import random
 import statistics
-import sys
 import time
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.database import bench_database_url
 
 SOURCE = "bench"
 POD = {"switch": 2, "server": 100, "vm": 1000, "app": 1500, "service": 100, "desktop": 2280, "contract": 10,
@@ -31,11 +31,7 @@ TARGETS = {"impact_p95_ms": 200, "import_s": 120, "reimport_s": 60, "filter_p95_
 
 
 def database_url():
-    url = os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        return url
-    base = os.environ.get("DATABASE_URL") or sys.exit("Set DATABASE_URL or BENCH_DATABASE_URL.")
-    return urlunsplit(urlsplit(base)._replace(path="/itsm_bench_cmdb"))
+    return bench_database_url(override_variable="BENCH_DATABASE_URL", default_name="itsm_bench_cmdb")
 
 
 def key(pod, kind, index):

@@ -13,22 +13,13 @@ import os
 import platform
 import random
 import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import quote, urlsplit, urlunsplit
 
+from bench.database import bench_database_url
+
 ROOT = Path(__file__).resolve().parent.parent
 WORD_ZH, WORD_EN = "打印", "VPN"
-
-
-def bench_database_url(explicit=None):
-    url = explicit or os.environ.get("BENCH_DATABASE_URL")
-    if url:
-        return url
-    base = os.environ.get("DATABASE_URL")
-    if not base:
-        sys.exit("Set DATABASE_URL (the server to use) or BENCH_DATABASE_URL (the exact database).")
-    return urlunsplit(urlsplit(base)._replace(path="/itsm_bench"))
 
 
 def ensure_database(url):
@@ -118,7 +109,7 @@ def parse_args(argv):
 
 def main(argv=None):
     args = parse_args(argv)
-    url = bench_database_url(args.database_url)
+    url = bench_database_url(args.database_url, override_variable="BENCH_DATABASE_URL", default_name="itsm_bench")
     ensure_database(url)
     os.environ["DATABASE_URL"] = url
     if args.pg_options:

@@ -24,7 +24,8 @@ import time
 from datetime import time as clock_time
 from datetime import timedelta
 from pathlib import Path
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.database import bench_database_url
 
 ROOT = Path(__file__).resolve().parent.parent
 AGREEMENT = "Bench SLA"
@@ -33,13 +34,7 @@ TARGET_BURST_S = 30.0
 
 
 def database_url(explicit=None):
-    url = explicit or os.environ.get("BENCH_SLA_DATABASE_URL")
-    if url:
-        return url
-    base = os.environ.get("DATABASE_URL")
-    if not base:
-        sys.exit("Set DATABASE_URL (the server to use) or BENCH_SLA_DATABASE_URL (the exact database).")
-    return urlunsplit(urlsplit(base)._replace(path="/itsm_bench_sla"))
+    return bench_database_url(explicit, override_variable="BENCH_SLA_DATABASE_URL", default_name="itsm_bench_sla")
 
 
 def reference_data():

@@ -19,11 +19,11 @@ the last 90 days, 10 times each after one warm-up; median and max are printed ag
 import argparse
 import os
 import statistics
-import sys
 import time
 from datetime import time as clock_time
 from datetime import timedelta
-from urllib.parse import urlsplit, urlunsplit
+
+from bench.database import bench_database_url
 
 AGREEMENT = "Dashboard bench SLA"
 TARGET_S = 1.0
@@ -73,13 +73,8 @@ CROSS JOIN LATERAL (
 
 
 def database_url(explicit=None):
-    url = explicit or os.environ.get("BENCH_SLA_DASHBOARD_DATABASE_URL")
-    if url:
-        return url
-    base = os.environ.get("DATABASE_URL")
-    if not base:
-        sys.exit("Set DATABASE_URL (the server to use) or BENCH_SLA_DASHBOARD_DATABASE_URL (the exact database).")
-    return urlunsplit(urlsplit(base)._replace(path="/itsm_sla_bench"))
+    return bench_database_url(explicit, override_variable="BENCH_SLA_DASHBOARD_DATABASE_URL",
+                              default_name="itsm_sla_bench")
 
 
 def reference_data():

@@ -5,6 +5,19 @@ from django.utils.translation import gettext_lazy as _
 from .models import AssignmentGroup, Notification, Organisation, User
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For records that change only through their service functions: the admin shows them, never edits them."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 @admin.register(User)
 class UserAdmin(BaseUserAdmin):
     fieldsets = BaseUserAdmin.fieldsets + (

@@ -6,25 +6,22 @@ from django.core.exceptions import PermissionDenied
 from .roles import is_admin, is_staff_member
 
 
-def staff_required(view):
-    """Agent desk pages: signed-in staff only; an end user gets 403 (they have the portal)."""
+def role_required(may_enter):
+    """A page for signed-in people `may_enter(user)` admits: anonymous visitors go to the login page, others get 403."""
 
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not is_staff_member(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
+    def decorator(view):
+        @wraps(view)
+        @login_required
+        def wrapper(request, *args, **kwargs):
+            if not may_enter(request.user):
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
 
-    return wrapper
+        return wrapper
+
+    return decorator
 
 
-def admin_required(view):
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not is_admin(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Agent desk pages: staff only; an end user gets 403 (they have the portal).
+staff_required = role_required(is_staff_member)
+admin_required = role_required(is_admin)

@@ -5,7 +5,7 @@ incident row locked, the audit context set, visibility of every CI checked throu
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
 from cmdb.graph import affected_services
@@ -14,7 +14,7 @@ from core.exceptions import Conflict
 from core.roles import is_staff_member
 
 from .choices import FINAL_STATES, OPEN_STATES
-from .models import CILink, Incident, IncidentConfigurationItem
+from .models import CILink, IncidentConfigurationItem
 from .services import _audit, _lock
 
 
@@ -94,10 +94,3 @@ def ci_overview(incident, user):
         "stored_services": [link.configuration_item for link in links if link.link == CILink.AFFECTED_SERVICE],
         "graph": hit,
     }
-
-
-def incidents_of_configuration_item(ci, user):
-    """Incidents linked to a CI that `user` may see (the CI page and the API list them)."""
-    return Incident.objects.visible_to(user).filter(
-        Q(ci_links__configuration_item=ci)
-    ).distinct().order_by("-created_at")

@@ -73,19 +73,16 @@ def _field_label(model, name):
 def incident_history(incident, user):
     """Events of the incident and of its conversation/attachments, oldest first, with names resolved."""
     events = incident_events(incident, user)
-    user_ids, group_ids = set(), set()
+    user_ids, group_ids = set(), set()  # people and groups named in the diffs (who acted is event.person)
     for event in events:
-        ctx = event.pgh_context or {}
-        if ctx.get("user"):
-            user_ids.add(ctx["user"])
         for field, change in (event.pgh_diff or {}).items():
             key = field.removesuffix("_id")
             if key in _PEOPLE:
                 user_ids.update(v for v in change if v)
             elif key == "assignment_group":
                 group_ids.update(v for v in change if v)
-    users = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)}
-    groups = {g.pk: str(g) for g in AssignmentGroup.objects.filter(pk__in=group_ids)}
+    users = {u.pk: str(u) for u in User.objects.filter(pk__in=user_ids)} if user_ids else {}
+    groups = {g.pk: str(g) for g in AssignmentGroup.objects.filter(pk__in=group_ids)} if group_ids else {}
 
     def show(field, value):
         key = field.removesuffix("_id")
@@ -117,7 +114,7 @@ def incident_history(incident, user):
                 continue
         rows.append({
             "when": event.pgh_created_at,
-            "who": users.get(ctx.get("user")) or "",
+            "who": str(event.person) if event.person else "",
             "action": str(_ACTION_LABELS.get(ctx.get("action"), ctx.get("action") or "")),
             "label": event.pgh_label,
             "model": event.pgh_model.split(".")[-1],

@@ -1,5 +1,7 @@
 from django.contrib import admin
 
+from core.admin import ReadOnlyAdmin
+
 from . import engine
 from .forms import BusinessCalendarForm, CalendarExceptionForm, ExceptionPeriodFormSet, WorkingPeriodFormSet
 from .models import (
@@ -91,19 +93,6 @@ class SLADefinitionAdmin(admin.ModelAdmin):
         SLADefinition.objects.filter(pk=agreement.pk).update(checkpoints=agreement.compute_checkpoints())
         if change:
             engine.mark_stale([agreement.pk])
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Clocks and their threshold events change only with their records and agreements (sla.engine)."""
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(SLAClock)

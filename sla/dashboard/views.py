@@ -1,31 +1,20 @@
 """The dashboard page and its CSV download (team leads, managers, administrators; anyone else 403)."""
 
-from functools import wraps
 
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseBadRequest
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
+
+from core.decorators import role_required
 
 from ..choices import Metric
 from .export import csv_response
 from .forms import DashboardForm
 from .queries import DIMENSION_LABELS, METRICS, can_view_dashboard, clocks_visible_to, dashboard_figures
 
-
-def dashboard_required(view):
-    """Signed in (else the login page), and a team lead, manager or administrator (else 403)."""
-
-    @wraps(view)
-    @login_required
-    def wrapper(request, *args, **kwargs):
-        if not can_view_dashboard(request.user):
-            raise PermissionDenied
-        return view(request, *args, **kwargs)
-
-    return wrapper
+# Signed in (else the login page), and a team lead, manager or administrator (else 403).
+dashboard_required = role_required(can_view_dashboard)
 
 
 def _figures(request, form):
