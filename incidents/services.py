@@ -46,6 +46,8 @@ _SEARCH_FIELDS = ("search_vector", "internal_search_vector")
 
 
 def _check_version(incident, version):
+    if version is not None and not str(version).isdigit():
+        raise ValidationError({"version": _("The version must be a whole number.")})
     if version is not None and int(version) != incident.version:
         raise StaleVersion(current_version=incident.version)
 

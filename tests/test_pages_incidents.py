@@ -350,3 +350,11 @@ class TestAssignPage:
         assert 'data-field="assignee"' in response.content.decode()
         incident.refresh_from_db()
         assert incident.assignment_group is None
+
+
+def test_portal_action_with_a_garbled_version_is_refused(cast, incident):
+    response = client_for(cast.end_user).post(f"/portal/incidents/{incident.number}/action/",
+                                              {"action": "cancel", "version": "abc"})
+    assert response.status_code == 400
+    incident.refresh_from_db()
+    assert incident.state == State.NEW
