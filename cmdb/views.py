@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.decorators import staff_required
 from core.exceptions import ServiceError
 from core.views_helpers import run_service
+from incidents.ci_services import incidents_of_ci
 
 from . import attributes as attrs
 from . import graph, history, importer, services
@@ -96,6 +97,7 @@ def _detail_context(request, ci, forms):
         "can_edit": editable,
         "relationship_form": forms.get("relationship") or RelationshipForm(visible=_visible(request)),
         "compare_form": forms.get("compare") or CompareForm(),
+        "linked_incidents": incidents_of_ci(ci, request.user),
     }
 
 

@@ -5,7 +5,7 @@ incident row locked, the audit context set, visibility of every CI checked throu
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import Count
+from django.db.models import Case, Count, Min, Value, When
 from django.utils.translation import gettext as _
 
 from cmdb.graph import affected_services
@@ -14,8 +14,11 @@ from core.exceptions import Conflict
 from core.roles import is_staff_member
 
 from .choices import FINAL_STATES, OPEN_STATES
-from .models import CILink, IncidentConfigurationItem
+from .models import CILink, Incident, IncidentConfigurationItem
 from .services import _audit, _lock
+
+# How many linked incidents a CI's page lists (it says how many there are in all).
+CI_INCIDENTS_SHOWN = 20
 
 
 def _check_staff(actor):
@@ -94,3 +97,20 @@ def ci_overview(incident, user):
         "stored_services": [link.configuration_item for link in links if link.link == CILink.AFFECTED_SERVICE],
         "graph": hit,
     }
+
+
+def incidents_of_ci(ci, user, *, limit=CI_INCIDENTS_SHOWN):
+    """What a CI's page shows: the incidents linked to it (as affected CI or affected service) that `user` may see,
+    open ones first and newest first, each with `linked_at` (its first link to the CI); and how many there are.
+
+    Two queries whatever the number: the count and the rows (one row per incident however it is linked).
+    """
+    linked = Incident.objects.visible_to(user).filter(ci_links__configuration_item=ci)
+    total = linked.values("pk").distinct().count()
+    rows = list(
+        linked.annotate(linked_at=Min("ci_links__created_at"),
+                        closed=Case(When(state__in=OPEN_STATES, then=Value(0)), default=Value(1)))
+        .only("number", "title", "state", "priority", "created_at")
+        .order_by("closed", "-created_at", "-id")[:limit]
+    ) if total else []
+    return {"incidents": rows, "total": total}

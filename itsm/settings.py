@@ -212,6 +212,12 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SLA_SCAN_INTERVAL_SECONDS", default=15.0),
         "options": {"expires": env.float("SLA_SCAN_INTERVAL_SECONDS", default=15.0)},
     },
+    # The SLA dashboard's daily roll-up folds in the clocks' latest outcomes (sla.outcomes).
+    "sla-fold-outcomes": {
+        "task": "sla.tasks.fold_outcome_changes",
+        "schedule": env.float("SLA_FOLD_INTERVAL_SECONDS", default=60.0),
+        "options": {"expires": env.float("SLA_FOLD_INTERVAL_SECONDS", default=60.0)},
+    },
 }
 
 # SLA notifications still unsent this long after they were queued (a lost task, SMTP down) are queued again.

@@ -13,6 +13,8 @@ from core.views_helpers import run_service
 from incidents import services
 from incidents.choices import OPEN_STATES, Action, Channel, Impact
 from incidents.models import Incident, IncidentAttachment, IncidentComment
+from sla import customer as sla_customer
+from sla.choices import Metric
 
 from .forms import PortalReplyForm, ReportIncidentForm
 
@@ -36,7 +38,10 @@ def home(request):
         "number", "title", "state", "priority", "created_at", "updated_at", "assignment_group__name", "service__name"
     )
     incidents = incidents.filter(state__in=OPEN_STATES) if show == "open" else incidents.exclude(state__in=OPEN_STATES)
+    incidents = incidents.prefetch_related(sla_customer.prefetch_customer_clocks())  # one query for the page
     page = Paginator(incidents.order_by("-updated_at", "-id"), 20).get_page(request.GET.get("page"))
+    for incident in page:
+        incident.resolution_expectation = sla_customer.expectation(incident, Metric.RESOLUTION)
     return render(request, "portal/home.html", {"page": page, "show": show})
 
 
@@ -79,6 +84,8 @@ def _portal_context(request, incident, reply_form=None):
         "incident": incident, "comments": comments, "incident_files": by_comment.get(None, []),
         "actions": [(a, REQUESTER_ACTIONS[a]) for a in actions],
         "reply_form": reply_form or PortalReplyForm(),
+        # Customer agreements only: internal OLAs and supplier contracts never reach the requester (sla.customer).
+        "expectations": sla_customer.expectations(incident, merge_holds=True),
     }
 
 

@@ -53,3 +53,11 @@ def recompute_agreement_clocks(agreement_id):
     from .engine import recompute_agreement
 
     return recompute_agreement(agreement_id)
+
+
+@shared_task(base=BaseTask, name="sla.tasks.fold_outcome_changes")
+def fold_outcome_changes():
+    """Beat: the dashboard's roll-up catches up with the clocks (exact either way, see sla.models.outcomes)."""
+    from .outcomes import fold_changes
+
+    return fold_changes()

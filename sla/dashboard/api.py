@@ -15,7 +15,7 @@ from core.api.serializers import ErrorSerializer
 
 from ..choices import AgreementKind
 from .forms import CUSTOM, PRESETS, DashboardForm
-from .queries import DIMENSIONS, can_view_dashboard, clocks_visible_to, dashboard_figures
+from .queries import DIMENSIONS, can_view_dashboard, dashboard_figures, visible_condition
 
 
 class FigureSerializer(serializers.Serializer):
@@ -128,5 +128,5 @@ class SLADashboardView(APIView):
         form = DashboardForm(request.query_params, user=request.user)
         if not form.is_valid():
             raise serializers.ValidationError({field: list(messages) for field, messages in form.errors.items()})
-        figures = dashboard_figures(form.filter(clocks_visible_to(request.user)), form.period_range)
+        figures = dashboard_figures(visible_condition(request.user) & form.condition(), form.period_range)
         return Response(DashboardSerializer(figures).data)

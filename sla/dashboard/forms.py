@@ -3,6 +3,7 @@
 from datetime import timedelta
 
 from django import forms
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -78,8 +79,8 @@ class DashboardForm(forms.Form):
     def period_range(self):
         return self.cleaned_data["period_range"]
 
-    def filter(self, clocks):
-        """The clocks matching the chosen kind, service, group and organisation."""
+    def condition(self):
+        """The chosen kind, service, group and organisation, as a condition on clocks and the roll-up alike."""
         data = self.cleaned_data
         conditions = {
             "sla_kind": data.get("kind") or None,
@@ -87,7 +88,7 @@ class DashboardForm(forms.Form):
             "assignment_group": data.get("group"),
             "organisation": data.get("organisation"),
         }
-        return clocks.filter(**{name: value for name, value in conditions.items() if value is not None})
+        return Q(**{name: value for name, value in conditions.items() if value is not None})
 
     def query_string(self):
         """The validated choices as a query string (for the CSV link)."""

@@ -16,6 +16,10 @@ compliance % = 100 × met / (met + breached), rounded to one decimal, per metric
 `None` (shown as "—") when nothing counted. The period is whole days in the current time zone: `from` 00:00 up to
 the day after `to` 00:00.
 
+The period figures are read from the daily roll-up of outcomes (sla/models/outcomes.py: folded days plus the changes
+not yet folded, which together always equal a count over the clocks), all of them in one GROUPING SETS query, so the
+dashboard costs the same over a million clocks as over a thousand.
+
 "Now" is not bounded by the period: **breached** = open (running or paused) clocks past their target; **at risk** =
 running clocks past a warning threshold (`handled_percent` > 0) and not yet breached.
 """
@@ -23,27 +27,30 @@ running clocks past a warning threshold (`handled_percent` > 0) and not yet brea
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from django.db.models import Count, Q
-from django.db.models.functions import TruncWeek
+from django.db import connection
+from django.db.models import F, Q
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AssignmentGroup
+from core.models import AssignmentGroup, Organisation
 from core.roles import Role, roles_of
 from incidents.choices import Priority
+from servicedesk.models import Service
 
 from ..choices import OPEN_CLOCK_STATES, ClockState, Metric
-from ..models import SLAClock
+from ..models import OutcomeChange, OutcomeDay, SLAClock
 
 METRICS = (Metric.RESPONSE, Metric.RESOLUTION)
+OUTCOMES = ("met", "breached")
 NOW_LIST_LIMIT = 50  # the lists of breached / at-risk clocks show the most urgent ones; the counts are complete
 
-# name in the figures → (GROUP BY column, label column or None, label for the rows whose column is empty)
+# name in the figures → (column, model naming its values or None, label for the rows whose column is empty)
 DIMENSIONS = {
-    "service": ("service_id", "service__name", _("No service")),
+    "service": ("service_id", Service, _("No service")),
     "priority": ("priority", None, None),
-    "assignment_group": ("assignment_group_id", "assignment_group__name", _("No group")),
-    "organisation": ("organisation_id", "organisation__name", _("No organisation")),
+    "assignment_group": ("assignment_group_id", AssignmentGroup, _("No group")),
+    "organisation": ("organisation_id", Organisation, _("No organisation")),
 }
 DIMENSION_LABELS = {
     "service": _("Service"), "priority": _("Priority"), "assignment_group": _("Assignment group"),
@@ -60,18 +67,23 @@ def sees_all_groups(user):
     return bool(roles_of(user) & {Role.MANAGER, Role.ADMIN})
 
 
-def clocks_visible_to(user):
-    """THE restriction of the dashboard (page, API, CSV): managers and administrators see every clock, a team lead
-    the clocks whose assignment group they lead, anyone else none."""
+def visible_condition(user):
+    """THE restriction of the dashboard (page, API, CSV), as a condition that holds for clocks and for the roll-up
+    alike: managers and administrators see everything, a team lead what is assigned to the groups they lead, anyone
+    else nothing."""
     if sees_all_groups(user):
-        return SLAClock.objects.all()
+        return Q()
     if Role.TEAM_LEAD in roles_of(user):
-        return SLAClock.objects.filter(assignment_group__in=AssignmentGroup.objects.filter(lead=user).values("pk"))
-    return SLAClock.objects.none()
+        return Q(assignment_group__in=AssignmentGroup.objects.filter(lead=user).values("pk"))
+    return Q(pk__in=[])
+
+
+def clocks_visible_to(user):
+    return SLAClock.objects.filter(visible_condition(user))
 
 
 def groups_visible_to(user):
-    """The groups a user may filter the dashboard by (the same rule as `clocks_visible_to`)."""
+    """The groups a user may filter the dashboard by (the same rule as `visible_condition`)."""
     groups = AssignmentGroup.objects.order_by("name")
     return groups if sees_all_groups(user) else groups.filter(lead=user)
 
@@ -110,17 +122,12 @@ def compliance(met, breached):
     return None if total == 0 else round(100 * met / total, 1)
 
 
-def _counts():
-    """Count() of met and breached clocks per metric, named `<metric>_met` / `<metric>_breached`."""
-    counts = {}
-    for metric in METRICS:
-        counts[f"{metric}_met"] = Count("pk", filter=Q(metric=metric, met=True))
-        counts[f"{metric}_breached"] = Count("pk", filter=Q(metric=metric, breached=True))
-    return counts
+def _zeros():
+    return {f"{metric}_{outcome}": 0 for metric in METRICS for outcome in OUTCOMES}
 
 
 def _figures(row):
-    """{metric: {met, breached, compliance}} from a row of `_counts()`."""
+    """{metric: {met, breached, compliance}} from {"<metric>_<outcome>": n}."""
     return {
         str(metric): {
             "met": row[f"{metric}_met"],
@@ -131,51 +138,56 @@ def _figures(row):
     }
 
 
-def counted_in(clocks, period):
-    """The clocks whose outcome (met at stop, or breach) fell in the period — see the module docstring.
-
-    Returned as its two disjoint parts (a clock is never both met and breached: a check constraint), each served by
-    a partial covering index (sla_clock_met_outcome, sla_clock_breach_outcome), so a period's figures are read from
-    the indexes alone instead of a scan of every clock; the parts' counts are added up per group in Python.
-    """
-    return {
-        "met": clocks.filter(met=True, stopped_at__gte=period.start, stopped_at__lt=period.end),
-        "breached": clocks.filter(breached=True, breached_at__gte=period.start, breached_at__lt=period.end),
-    }
+_COLUMNS = ["metric", "outcome", "priority", "service_id", "assignment_group_id", "organisation_id"]
+_SETS = {"week": "week", **{name: column for name, (column, _model, _empty) in DIMENSIONS.items()}}
+_GROUPED = """
+SELECT metric, outcome, {columns}, {groupings}, sum(n)
+FROM (SELECT p.*, p.d - (extract(isodow FROM p.d)::int - 1) AS week FROM (({days}) UNION ALL ({changes})) AS p) AS t
+GROUP BY metric, outcome, GROUPING SETS ({sets})
+"""
 
 
-def _grouped_counts(counted, columns, **annotations):
-    """{group key: {"<metric>_met": n, "<metric>_breached": n}} over both parts, grouped by `columns`."""
-    result = {}
-    for outcome, queryset in counted.items():
-        rows = queryset.annotate(**annotations).values(*columns, "metric").annotate(n=Count("pk")).order_by()
-        for row in rows:
-            key = tuple(row[column] for column in columns)
-            entry = result.setdefault(key, {name: 0 for name in _counts()} | dict(zip(columns, key, strict=True)))
-            entry[f"{row['metric']}_{outcome}"] += row["n"]
-    return result
+def outcome_counts(condition, period):
+    """{set: {value: {"<metric>_<outcome>": n}}} for each dimension and for "week" (the Monday), over the outcomes
+    in the period that satisfy `condition` — one query over the roll-up's days and its unfolded changes."""
+    days = OutcomeDay.objects.filter(condition, day__gte=period.first, day__lte=period.last).annotate(
+        d=F("day"), n=F("clocks")).values(*_COLUMNS, "d", "n")
+    changes = OutcomeChange.objects.filter(condition, outcome_at__gte=period.start, outcome_at__lt=period.end).annotate(
+        d=TruncDate("outcome_at"), n=F("delta")).values(*_COLUMNS, "d", "n")
+    days_sql, days_params = days.query.sql_with_params()
+    changes_sql, changes_params = changes.query.sql_with_params()
+    columns = list(_SETS.values())
+    sql = _GROUPED.format(columns=", ".join(columns), groupings=", ".join(f"GROUPING({c})" for c in columns),
+                          sets=", ".join(f"({c})" for c in columns), days=days_sql, changes=changes_sql)
+    counts = {name: {} for name in _SETS}
+    with connection.cursor() as cursor:
+        cursor.execute(sql, (*days_params, *changes_params))
+        for metric, outcome, *rest in cursor.fetchall():
+            values, groupings, n = rest[:len(columns)], rest[len(columns):-1], rest[-1]
+            index = groupings.index(0)  # the one column this row is grouped by
+            row = counts[list(_SETS)[index]].setdefault(values[index], _zeros())
+            row[f"{metric}_{outcome}"] += n
+    # A value whose outcomes all moved elsewhere (a clock reassigned, a breach undone) nets to zero: not a row.
+    return {name: {key: row for key, row in rows.items() if any(row.values())} for name, rows in counts.items()}
 
 
-def breakdown(counted, dimension):
-    """One row per value of the dimension: key, label and figures; ordered by label (priority by its number)."""
-    column, label_column, empty_label = DIMENSIONS[dimension]
-    columns = [column] + ([label_column] if label_column else [])
-    grouped = _grouped_counts(counted, columns)
-    rows = sorted(grouped.values(), key=lambda row: tuple(
-        (row[c] is None, str(row[c]) if c == label_column else row[c] or 0) for c in reversed(columns)))
-    result = []
-    for row in rows:
-        if label_column is None:
-            label = Priority(row[column]).label
-        else:
-            label = row[label_column] if row[column] is not None else empty_label
-        result.append({"key": row[column], "label": str(label), **_figures(row)})
-    return result
+def breakdown(counts, dimension):
+    """One row per value of the dimension: key, label and figures; ordered by label (priority by its number), the
+    rows without a value last."""
+    _column, model, empty_label = DIMENSIONS[dimension]
+    rows = counts[dimension]
+    if model is None:
+        labels = {key: str(Priority(key).label) for key in rows}
+    else:
+        names = dict(model.objects.filter(pk__in=[key for key in rows if key is not None]).values_list("pk", "name"))
+        labels = {key: str(empty_label) if key is None else names.get(key, f"#{key}") for key in rows}
+    order = sorted(rows, key=lambda key: (key is None, key if model is None else labels[key]))
+    return [{"key": key, "label": labels[key], **_figures(rows[key])} for key in order]
 
 
 def totals_of(rows):
-    """Totals over the rows of one breakdown (every counted clock is in exactly one row of a NOT NULL dimension)."""
-    summed = {f"{metric}_{outcome}": 0 for metric in METRICS for outcome in ("met", "breached")}
+    """Totals over the rows of one breakdown (every counted clock is in exactly one row of a dimension)."""
+    summed = _zeros()
     for row in rows:
         for metric in METRICS:
             summed[f"{metric}_met"] += row[str(metric)]["met"]
@@ -183,19 +195,10 @@ def totals_of(rows):
     return _figures(summed)
 
 
-def weekly_trend(counted, period):
+def weekly_trend(counts, period):
     """One row per week of the period (Monday first), weeks without outcomes included with zeros."""
-    zone = timezone.get_current_timezone()
-    by_week = {}
-    for outcome, column in (("met", "stopped_at"), ("breached", "breached_at")):
-        part = {"met": counted["met"], "breached": counted["breached"].none()} if outcome == "met" else {
-            "met": counted["met"].none(), "breached": counted["breached"]}
-        for (week,), row in _grouped_counts(part, ["week"], week=TruncWeek(column, tzinfo=zone)).items():
-            into = by_week.setdefault(timezone.localtime(week).date(), {name: 0 for name in _counts()})
-            for name in _counts():
-                into[name] += row[name]
-    empty = {name: 0 for name in _counts()}
-    return [{"week": monday, **_figures(by_week.get(monday, empty))} for monday in period.weeks()]
+    by_week = counts["week"]
+    return [{"week": monday, **_figures(by_week.get(monday, _zeros()))} for monday in period.weeks()]
 
 
 def breached_now(clocks):
@@ -223,17 +226,19 @@ def now_figures(clocks):
     }
 
 
-def dashboard_figures(clocks, period):
-    """Everything the dashboard shows, for `clocks` (already restricted and filtered) over `period`.
+def dashboard_figures(condition, period):
+    """Everything the dashboard shows over `period`, for what satisfies `condition` (the viewer's restriction and
+    the chosen filters, a Q over the clocks' sla_kind, priority, service, assignment_group and organisation).
 
-    A fixed number of queries: four breakdowns, the trend, one count of "now" and its two lists.
+    A fixed number of queries: the period's counts, the names of three dimensions, two counts and two lists of "now".
     """
-    counted = counted_in(clocks, period)
-    breakdowns = {dimension: breakdown(counted, dimension) for dimension in DIMENSIONS}
+    counts = outcome_counts(condition, period)
+    breakdowns = {dimension: breakdown(counts, dimension) for dimension in DIMENSIONS}
+    clocks = SLAClock.objects.filter(condition)
     return {
         "period": period,
         "totals": totals_of(breakdowns["priority"]),
         "breakdowns": breakdowns,
-        "trend": weekly_trend(counted, period),
+        "trend": weekly_trend(counts, period),
         "now": now_figures(clocks),
     }

@@ -11,14 +11,14 @@ from core.decorators import role_required
 from ..choices import Metric
 from .export import csv_response
 from .forms import DashboardForm
-from .queries import DIMENSION_LABELS, METRICS, can_view_dashboard, clocks_visible_to, dashboard_figures
+from .queries import DIMENSION_LABELS, METRICS, can_view_dashboard, dashboard_figures, visible_condition
 
 # Signed in (else the login page), and a team lead, manager or administrator (else 403).
 dashboard_required = role_required(can_view_dashboard)
 
 
 def _figures(request, form):
-    return dashboard_figures(form.filter(clocks_visible_to(request.user)), form.period_range)
+    return dashboard_figures(visible_condition(request.user) & form.condition(), form.period_range)
 
 
 def chart_data(figures):

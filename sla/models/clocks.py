@@ -11,6 +11,7 @@ clock starts or changes, so "what is due now" is one indexed query (`next_check_
 
 from datetime import timedelta
 
+import pgtrigger
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -30,7 +31,33 @@ from ..choices import (
 )
 from .definitions import BREACH_PERCENT, SLADefinition
 
-_DASHBOARD_COLUMNS = ["metric", "priority", "sla_kind", "service", "assignment_group", "organisation"]
+# The net change of outcomes made by one statement on the clocks, appended to the dashboard's roll-up (see
+# sla/models/outcomes.py): -1 for each outcome a clock had before, +1 for the one it has now, so a clock whose
+# outcome did not change nets to zero and writes nothing. An outcome is met or breached, and its instant.
+# (PostgreSQL allows transition tables only on single-event triggers: one trigger each for INSERT, UPDATE, DELETE.)
+_OUTCOMES_OF = """
+    SELECT CASE WHEN breached THEN breached_at ELSE stopped_at END AS outcome_at, metric,
+           CASE WHEN breached THEN 'breached' ELSE 'met' END AS outcome, sla_kind, priority, service_id,
+           assignment_group_id, organisation_id, {delta} AS delta
+    FROM {rows} WHERE met OR breached"""
+_RECORD_OUTCOME_CHANGES = """
+INSERT INTO sla_outcomechange (outcome_at, metric, outcome, sla_kind, priority, service_id, assignment_group_id,
+                               organisation_id, delta)
+SELECT outcome_at, metric, outcome, sla_kind, priority, service_id, assignment_group_id, organisation_id, sum(delta)
+FROM ({outcomes}) AS changed
+WHERE outcome_at IS NOT NULL
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING sum(delta) <> 0;
+RETURN NULL;
+"""
+
+
+def _outcome_trigger(operation, *, old=None, new=None):
+    parts = [_OUTCOMES_OF.format(rows=rows, delta=delta) for rows, delta in ((old, -1), (new, 1)) if rows]
+    return pgtrigger.Trigger(
+        name=f"sla_clock_outcomes_{str(operation).lower()}", level=pgtrigger.Statement, when=pgtrigger.After,
+        operation=operation, referencing=pgtrigger.Referencing(old=old, new=new),
+        func=_RECORD_OUTCOME_CHANGES.format(outcomes=" UNION ALL ".join(parts)),
+    )
 
 
 class SLAClockQuerySet(models.QuerySet):
@@ -109,17 +136,16 @@ class SLAClock(TimeStampedModel):
             models.Index(fields=["sla", "id"], condition=Q(state__in=OPEN_CLOCK_STATES), name="sla_clock_open"),
             models.Index(fields=["metric", "stopped_at"], condition=Q(state=ClockState.STOPPED),
                          name="sla_clock_stopped"),
-            # The dashboard: met and breached outcomes in a period, grouped by what the breakdowns show, read from
-            # the index alone (covering). See sla/dashboard/queries.py.
-            models.Index(fields=["stopped_at"], include=_DASHBOARD_COLUMNS, condition=Q(met=True),
-                         name="sla_clock_met_outcome"),
-            models.Index(fields=["breached_at"], include=_DASHBOARD_COLUMNS, condition=Q(breached=True),
-                         name="sla_clock_breach_outcome"),
-            # ... and what is breached or at risk now.
+            # The dashboard's "breached now" and "at risk now" (its period figures come from the roll-up).
             models.Index(fields=["breached_at"], condition=Q(breached=True, state__in=OPEN_CLOCK_STATES),
                          name="sla_clock_breached_open"),
             models.Index(fields=["due_at"], condition=Q(state=ClockState.RUNNING, breached=False,
                                                          handled_percent__gt=0), name="sla_clock_at_risk"),
+        ]
+        triggers = [
+            _outcome_trigger(pgtrigger.Insert, new="new_clocks"),
+            _outcome_trigger(pgtrigger.Update, old="old_clocks", new="new_clocks"),
+            _outcome_trigger(pgtrigger.Delete, old="old_clocks"),
         ]
 
     def __str__(self):
