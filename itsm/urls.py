@@ -16,6 +16,7 @@ urlpatterns = [
     path("portal/", include("servicedesk.portal_urls")),
     path("cmdb/", include("cmdb.urls")),
     path("sla/dashboard/", include("sla.dashboard.urls")),
+    path("sla/", include("sla.desk.urls")),  # calendars and agreements; after sla/dashboard/ so as not to shadow it
     path("api/v1/", include("itsm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -42,6 +42,16 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def english_by_default():
+    """Each test starts in English: a request made as a Chinese-speaking user leaves its language active in the
+    thread (LocaleMiddleware activates, nothing deactivates), and the next test in the worker would inherit it."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture
 def cast(db):
     return Cast()
