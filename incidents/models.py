@@ -56,7 +56,7 @@ class PriorityMatrixEntry(models.Model):
         return entry if entry is not None else max(int(impact), int(urgency))
 
 
-@pghistory.track(exclude=["search_vector", "internal_search_vector", "updated_at"])
+@pghistory.track(exclude=["search_vector", "internal_search_vector", "updated_at", "requester_updated_at"])
 class Incident(TimeStampedModel, VersionedModel):
     """An unplanned interruption or reduction in quality of a service (000 §5.2)."""
 
@@ -97,6 +97,9 @@ class Incident(TimeStampedModel, VersionedModel):
     )
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
+    # The desk's latest public word to the requester; the "progress update" SLA clock counts from it. Not in the
+    # history: the reply that set it is there already.
+    requester_updated_at = models.DateTimeField(_("last update to the requester"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     resolution_code = models.CharField(_("resolution code"), max_length=30, choices=ResolutionCode.choices, blank=True)

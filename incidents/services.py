@@ -231,8 +231,10 @@ def transition_incident(incident, action, *, actor, version=None, assignment_gro
         # Resolving straight from new (first-contact resolution) acknowledges the incident as well.
         if action in (Action.ASSIGN, Action.TAKE, Action.START, Action.RESOLVE) and incident.acknowledged_at is None:
             incident.acknowledged_at = now
-        if comment.strip() and _is_first_response(incident, actor):
-            incident.first_response_at = now
+        if comment.strip() and _is_desk_word(incident, actor):
+            incident.requester_updated_at = now
+            if incident.first_response_at is None:
+                incident.first_response_at = now
         incident.state = target
         incident.version += 1
         _save(incident)
@@ -252,10 +254,10 @@ def _reopen(incident):
     return State.ASSIGNED if incident.assignment_group_id else State.NEW
 
 
-def _is_first_response(incident, actor):
-    """A public word from the desk to the requester that nobody has sent before."""
-    return (incident.first_response_at is None and actor is not None and incident.requester_id != actor.pk
-            and is_staff_member(actor))
+def _is_desk_word(incident, actor):
+    """A public word from the desk to the requester (someone on staff other than the requester)."""
+    return actor is not None and incident.requester_id != actor.pk and is_staff_member(actor)
+
 
 
 def _check_reopen_window(incident, actor):
@@ -289,9 +291,10 @@ def add_comment(incident, *, actor, body, internal=False, attachments=(), versio
         comment = _add_comment_row(incident, actor, body.strip(), internal=internal)
         _store_attachments(incident, attachments, actor, comment=comment)
         changed = False
-        if not internal and _is_first_response(incident, actor):
-            incident.first_response_at = timezone.now()
-            changed = True
+        if not internal and _is_desk_word(incident, actor):
+            incident.requester_updated_at = timezone.now()  # not a change of the record: no new version
+            if incident.first_response_at is None:
+                incident.first_response_at, changed = incident.requester_updated_at, True
         if incident.requester_id == actor.pk and not staff:
             if incident.state == State.PENDING_USER:
                 incident.state, changed = State.IN_PROGRESS, True
@@ -300,6 +303,7 @@ def add_comment(incident, *, actor, body, internal=False, attachments=(), versio
                 incident.state, changed = _reopen(incident), True
         if changed:
             incident.version += 1
+        if changed or incident.requester_updated_at != before["requester_updated_at"]:
             _save(incident)
             signals.send_changed(incident, before, "reply")
         if not internal and incident.requester_id != actor.pk:

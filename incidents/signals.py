@@ -17,7 +17,7 @@ incident_changed = Signal()
 # The fields other practices react to (their attnames). Only a change to one of these sends incident_changed.
 TRACKED_FIELDS = (
     "state", "priority", "service_id", "organisation_id", "assignment_group_id", "assignee_id", "first_response_at",
-    "resolved_at", "closed_at", "duplicate_of_id",
+    "requester_updated_at", "resolved_at", "closed_at", "duplicate_of_id",
 )
 
 

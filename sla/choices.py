@@ -47,10 +47,13 @@ class RecordKind(models.TextChoices):
 
 
 class Metric(models.TextChoices):
-    """What a clock measures: time to the first response, or time to resolution."""
+    """What a clock measures: time to the first response, between updates to the requester, or to resolution."""
 
     # A context of their own: "Resolution" elsewhere is the text that resolves a ticket (解决方案), here a milestone.
     RESPONSE = "response", pgettext_lazy("SLA metric", "First response")
+    # Each public word from the desk starts a new interval; late once, the record's update promise counts as
+    # breached (sla.engine).
+    UPDATE = "update", pgettext_lazy("SLA metric", "Progress update")
     RESOLUTION = "resolution", pgettext_lazy("SLA metric", "Resolution")
 
 

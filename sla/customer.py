@@ -82,6 +82,8 @@ def _expectation(incident, metric, clocks, now):
         return Expectation(metric, Status.LATE if due < now else Status.DUE, due)
     if any(clock.state == ClockState.PAUSED for clock in clocks):
         return Expectation(metric, Status.ON_HOLD, waiting_for=_WAITING_FOR.get(incident.state, WaitingFor.UNKNOWN))
+    if metric == Metric.UPDATE:  # updates end with the resolution, which has its own line
+        return None
     # Met or late, the requester is told when the milestone happened, not how it compared with the target.
     reached = [clock.stopped_at for clock in clocks if clock.state == ClockState.STOPPED and clock.stopped_at]
     if reached:

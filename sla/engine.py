@@ -4,7 +4,10 @@ Every business-time figure comes from sla.businesstime over the agreement's cale
 incident is in a state that runs SLA clocks (incidents.choices.SLA_CLOCK_RUNS); pending states pause it; the
 milestone (first response, resolution) stops it; a closed, cancelled or merged record without its milestone cancels
 it. Reopening restarts or continues the resolution clock as the agreement says (the first response, once given,
-stays given). A change of priority, service, organisation or group re-matches the agreements: a clock whose agreement
+stays given). The progress-update clock measures each interval between the desk's public words to the requester
+(`Incident.requester_updated_at`): every such word starts a new run from zero, with its own thresholds and
+escalations; it stops at resolution, and once an interval ran late the clock stays breached (at its first breach).
+A change of priority, service, organisation or group re-matches the agreements: a clock whose agreement
 no longer applies is cancelled, one that applies again carries on, a new one starts now, and a new priority brings
 its own target.
 
@@ -34,7 +37,7 @@ logger = logging.getLogger(__name__)
 # Instants are computed to the microsecond; comparisons of business time allow this much rounding.
 TOLERANCE = timedelta(milliseconds=1)
 MATCH_FIELDS = frozenset({"priority", "service_id", "organisation_id", "assignment_group_id"})
-STATE_FIELDS = frozenset({"state", "first_response_at", "resolved_at", "duplicate_of_id"})
+STATE_FIELDS = frozenset({"state", "first_response_at", "requester_updated_at", "resolved_at", "duplicate_of_id"})
 CLOCK_FIELDS = [
     "target", "state", "met", "breached", "run", "started_at", "business_elapsed", "segment_started_at", "paused_at",
     "due_at", "next_check_at", "next_threshold", "handled_percent", "breached_at", "stopped_at", "sla_kind",
@@ -178,6 +181,14 @@ def _restart(clock, at):
     clock.breached_at = clock.stopped_at = None
 
 
+def _next_update_interval(clock, at):
+    """A progress-update clock starts a new interval at `at`; an earlier late interval stays on record (breached)."""
+    clock.run += 1
+    clock.business_elapsed, clock.started_at, clock.handled_percent = timedelta(0), at, 0
+    if clock.state == ClockState.RUNNING:
+        clock.segment_started_at = at
+
+
 def desired_state(metric, incident):
     """(state, milestone instant or None) a clock of `metric` should be in for the incident as it is now."""
     if incident.duplicate_of_id:
@@ -191,8 +202,12 @@ def desired_state(metric, incident):
 
 
 def follow(clock, calendar, incident, now, *, applies_again=False):
-    """Move the clock to the state the incident asks for (pause, resume, stop, cancel, reopen)."""
+    """Move the clock to the state the incident asks for (pause, resume, stop, cancel, reopen, next update)."""
     desired, milestone = desired_state(clock.metric, incident)
+    updated = incident.requester_updated_at
+    if (clock.metric == Metric.UPDATE and clock.state in OPEN_CLOCK_STATES and updated is not None
+            and updated > clock.started_at):
+        _next_update_interval(clock, updated)
     if clock.state == ClockState.CANCELLED:
         if applies_again and desired in OPEN_CLOCK_STATES:
             clock.stopped_at, clock.met = None, False  # the agreement applies again: carry on from the time used
@@ -200,7 +215,9 @@ def follow(clock, calendar, incident, now, *, applies_again=False):
         return
     if clock.state == ClockState.STOPPED:
         if desired in OPEN_CLOCK_STATES:  # the milestone was undone: the record was reopened
-            if clock.sla.reopen_policy == ReopenPolicy.RESTART:
+            if clock.metric == Metric.UPDATE:
+                _next_update_interval(clock, now)
+            elif clock.sla.reopen_policy == ReopenPolicy.RESTART:
                 _restart(clock, now)
             clock.stopped_at, clock.met = None, False
             _enter(clock, desired, now)
@@ -420,6 +437,8 @@ def backfill_incident(incident, now=None):
     for target in wanted.values():
         calendar = calendars[target.sla.calendar_id]
         clock = new_clock(incident, target, ClockState.RUNNING, incident.created_at)
+        if target.metric == Metric.UPDATE and incident.requester_updated_at:  # the interval since the last update
+            clock.started_at = clock.segment_started_at = max(incident.created_at, incident.requester_updated_at)
         schedule(clock, calendar)
         desired, milestone = desired_state(target.metric, incident)
         if desired == ClockState.STOPPED:

@@ -226,7 +226,7 @@ def _handle_batch(now, batch_size, deferred, result):
             notify = any(p["action"] in NOTIFY_ACTIONS for p in planned)
             rows.append((clock.pk, clock.run, percent, reached, now, json.dumps(planned), None if notify else now,
                          now if notify else None))
-            if percent >= BREACH_PERCENT:
+            if percent >= BREACH_PERCENT and not clock.breached:  # a later late update keeps the first breach
                 clock.breached, clock.breached_at = True, reached
         clock.handled_percent = max([clock.handled_percent, *fired])
         engine.schedule(clock, calendar)

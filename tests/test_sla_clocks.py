@@ -323,9 +323,11 @@ def test_seed_sla_demo_backfills_clocks_without_escalating_history(cast, frozen)
     assert {(c.state, c.met) for c in resolved_clocks.values()} == {(ClockState.STOPPED, True)}
     assert waiting_clocks["resolution"].state == ClockState.PAUSED
     assert waiting_clocks["resolution"].business_elapsed == H  # from creation to its last change
+    # No word to the requester since creation two weeks ago: the progress update (24 h) is long overdue.
+    assert late_clocks["update"].breached and waiting_clocks["update"].state == ClockState.PAUSED
     assert escalation.scan_due_clocks().events == 0 and not ClockThresholdEvent.objects.exists()
     call_command("seed_sla_demo", stdout=io.StringIO())  # again: nothing new
-    assert SLAClock.objects.count() == 6
+    assert SLAClock.objects.count() == 9  # response, progress update and resolution on each
 
 
 class TestPages:

@@ -317,13 +317,14 @@ def test_csv_holds_the_same_figures(world, client):
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="sla-dashboard-2025-03-03-2025-03-16.csv"' in response["Content-Disposition"]
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(table[0]) == 9
+    assert len(table[0]) == 12  # section, key, label; met, breached, % of response, progress update, resolution
     by_key = {(row[0], row[2]): row[3:] for row in table[1:]}
+    no_updates = ["0", "0", ""]  # the fixture has no progress-update clocks
     # the OLA clock #8 is filtered out: resolution 2 met, 1 breached
-    assert by_key[("total", "2025-03-03 to 2025-03-16")] == ["3", "2", "60.0", "2", "1", "66.7"]
-    assert by_key[("priority", "P3 General")] == ["2", "1", "66.7", "1", "0", "100.0"]
-    assert by_key[("service", "No service")] == ["0", "1", "0.0", "0", "0", ""]
-    assert by_key[("week", "Week of 2025-03-10")] == ["1", "1", "50.0", "1", "0", "100.0"]
+    assert by_key[("total", "2025-03-03 to 2025-03-16")] == ["3", "2", "60.0", *no_updates, "2", "1", "66.7"]
+    assert by_key[("priority", "P3 General")] == ["2", "1", "66.7", *no_updates, "1", "0", "100.0"]
+    assert by_key[("service", "No service")] == ["0", "1", "0.0", *no_updates, "0", "0", ""]
+    assert by_key[("week", "Week of 2025-03-10")] == ["1", "1", "50.0", *no_updates, "1", "0", "100.0"]
     assert {row[0] for row in table[1:]} == {"total", "service", "priority", "assignment_group", "organisation",
                                               "week"}
 
@@ -337,6 +338,7 @@ def test_api_shape(world, client):
     assert set(data["breakdowns"]) == {"service", "priority", "assignment_group", "organisation"}
     priority_row = data["breakdowns"]["priority"][0]
     assert priority_row == {"key": 1, "label": "P1 Urgent", "response": {"met": 1, "breached": 1, "compliance": 50.0},
+                            "update": {"met": 0, "breached": 0, "compliance": None},
                             "resolution": {"met": 1, "breached": 1, "compliance": 50.0}}
     assert data["trend"][0]["week"] == "2025-03-03"
     breached = data["now"]["breached"][0]

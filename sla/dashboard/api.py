@@ -15,7 +15,7 @@ from core.api.serializers import ErrorSerializer
 
 from ..choices import AgreementKind
 from .forms import CUSTOM, PRESETS, DashboardForm
-from .queries import DIMENSIONS, can_view_dashboard, dashboard_figures, visible_condition
+from .queries import DIMENSIONS, METRICS, can_view_dashboard, dashboard_figures, visible_condition
 
 
 class FigureSerializer(serializers.Serializer):
@@ -26,8 +26,10 @@ class FigureSerializer(serializers.Serializer):
 
 
 class MetricFiguresSerializer(serializers.Serializer):
-    response = FigureSerializer()
-    resolution = FigureSerializer()
+    def get_fields(self):
+        fields = super().get_fields()  # a row's key and label, a week's Monday
+        fields.update({str(metric): FigureSerializer(label=metric.label) for metric in METRICS})
+        return fields
 
 
 class BreakdownRowSerializer(MetricFiguresSerializer):
@@ -101,10 +103,10 @@ class SLADashboardView(APIView):
         tags=["sla"],
         summary=_("SLA compliance, breaches and at-risk clocks"),
         description=_(
-            "Compliance of first response and resolution over a period, by service, priority, assignment group and "
-            "organisation, the weekly trend, and the breached and at-risk clocks now. A clock counts in the period "
-            "when it was met (stopped within target) or breached there. A team lead sees the clocks of the groups "
-            "they lead; managers and administrators see all."
+            "Compliance of first response, progress updates and resolution over a period, by service, priority, "
+            "assignment group and organisation, the weekly trend, and the breached and at-risk clocks now. A clock "
+            "counts in the period when it was met (stopped within target) or breached there. A team lead sees the "
+            "clocks of the groups they lead; managers and administrators see all."
         ),
         parameters=[
             _parameter("period", OpenApiTypes.STR, _("Last 7, 30 (default) or 90 days, or custom."),

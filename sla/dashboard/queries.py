@@ -39,9 +39,9 @@ from incidents.choices import Priority
 from servicedesk.models import Service
 
 from ..choices import OPEN_CLOCK_STATES, ClockState, Metric
-from ..models import OutcomeChange, OutcomeDay, SLAClock
+from ..models import BREACH_PERCENT, OutcomeChange, OutcomeDay, SLAClock
 
-METRICS = (Metric.RESPONSE, Metric.RESOLUTION)
+METRICS = (Metric.RESPONSE, Metric.UPDATE, Metric.RESOLUTION)
 OUTCOMES = ("met", "breached")
 NOW_LIST_LIMIT = 50  # the lists of breached / at-risk clocks show the most urgent ones; the counts are complete
 
@@ -202,7 +202,9 @@ def weekly_trend(counts, period):
 
 
 def breached_now(clocks):
-    return clocks.filter(state__in=OPEN_CLOCK_STATES, breached=True)
+    # A progress-update clock late in an earlier interval and on time in this one is not overdue now.
+    return clocks.filter(state__in=OPEN_CLOCK_STATES, breached=True).exclude(
+        metric=Metric.UPDATE, handled_percent__lt=BREACH_PERCENT)
 
 
 def at_risk_now(clocks):

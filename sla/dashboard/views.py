@@ -8,7 +8,6 @@ from django.views.decorators.http import require_GET
 
 from core.decorators import role_required
 
-from ..choices import Metric
 from .export import csv_response
 from .forms import DashboardForm
 from .queries import DIMENSION_LABELS, METRICS, can_view_dashboard, dashboard_figures, visible_condition
@@ -48,7 +47,7 @@ def _chart_height(rows):
 @require_GET
 def dashboard(request):
     form = DashboardForm(request.GET, user=request.user)
-    context = {"form": form, "response_metric": Metric.RESPONSE}
+    context = {"form": form, "metrics": METRICS}
     if form.is_valid():
         figures = _figures(request, form)
         sections = [{"name": name, "title": DIMENSION_LABELS[name], "rows": rows, "height": _chart_height(rows)}

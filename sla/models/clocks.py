@@ -155,7 +155,7 @@ class SLAClock(TimeStampedModel):
     def status(self):
         if self.state == ClockState.CANCELLED:
             return ClockStatus.CANCELLED
-        if self.breached:
+        if self.breached and not self.on_time_again:
             return ClockStatus.BREACHED
         if self.met:
             return ClockStatus.MET
@@ -164,6 +164,12 @@ class SLAClock(TimeStampedModel):
         if self.handled_percent:
             return ClockStatus.AT_RISK
         return ClockStatus.RUNNING
+
+    @property
+    def on_time_again(self):
+        """A progress-update clock late in an earlier interval and within target in the current one."""
+        return (self.metric == Metric.UPDATE and self.breached and self.is_open
+                and self.handled_percent < BREACH_PERCENT)
 
     @property
     def status_label(self):

@@ -14,6 +14,12 @@ register = template.Library()
 
 
 @register.filter
+def figure_of(row, metric):
+    """A dashboard row's figures of one metric (rows are keyed by the metric's value)."""
+    return row[str(metric)]
+
+
+@register.filter
 def business_duration(value):
     """A duration as hours and minutes ("52 h 30 min"); negative durations keep their sign."""
     if value is None or value == "":

@@ -205,7 +205,8 @@ class IncidentPlanner:
             "impact": impact, "urgency": urgency, "priority": priority, "state": state,
             "is_major": priority == 1 and rng.random() < 0.25,
             "assignment_group_id": group.pk if group else None, "assignee_id": assignee.pk if assignee else None,
-            "acknowledged_at": None, "first_response_at": None, "resolved_at": None, "closed_at": None,
+            "acknowledged_at": None, "first_response_at": None, "requester_updated_at": None, "resolved_at": None,
+            "closed_at": None,
             "resolution_code": "", "resolution_notes": "", "version": VERSION_BY_STATE[state], "created_at": created,
         }
         plan = PlannedIncident(row, public_texts=[title, description])
@@ -258,6 +259,8 @@ class IncidentPlanner:
         first_staff_reply = next((c["created_at"] for c in plan.comments
                                   if not c["is_internal"] and c["author_id"] != requester.pk), None)
         row["first_response_at"] = first_staff_reply
+        row["requester_updated_at"] = max((c["created_at"] for c in plan.comments
+                                           if not c["is_internal"] and c["author_id"] != requester.pk), default=None)
         row["updated_at"] = max([created, *(c["created_at"] for c in plan.comments),
                                  *(row[k] for k in ("acknowledged_at", "resolved_at", "closed_at") if row[k])])
 
