@@ -58,6 +58,15 @@ def cast(db):
 
 
 @pytest.fixture
+def as_user(client):
+    """as_user(person) → the test client signed in as that person."""
+    def log_in(user):
+        client.force_login(user)
+        return client
+    return log_in
+
+
+@pytest.fixture
 def smtp_server():
     """A real SMTP server on loopback (aiosmtpd); Django's SMTP backend delivers to it."""
     from aiosmtpd.controller import Controller

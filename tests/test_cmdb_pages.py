@@ -15,13 +15,6 @@ from tests.test_cmdb_api import estate
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(client):
-    def log_in(user):
-        client.force_login(user)
-        return client
-    return log_in
-
 
 def test_list_shows_what_each_person_may_see(cast, client, as_user):
     estate(cast)

@@ -17,13 +17,6 @@ from tests.sla_helpers import make_agreement, make_calendar, report
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def as_user(client):
-    def log_in(user):
-        client.force_login(user)
-        return client
-    return log_in
-
 
 def rows(prefix, items, blank=0):
     """A formset's POST data: `items` as rows (field → value), then `blank` empty rows the page also offers."""

@@ -66,7 +66,7 @@ def test_internal_notes_and_the_requesters_own_messages_are_not_updates(cast, up
     assert incident.version == version + 1  # only the first response changed the record; later replies do not
 
 
-def test_a_late_update_escalates_once_per_interval_and_stays_on_record(cast, updates, frozen):
+def test_a_late_update_escalates_once_per_interval_and_stays_on_record(cast, updates, frozen, client):
     frozen.set(at(*MONDAY, 9))
     incident = report(cast)
     services.add_comment(incident, actor=cast.agent, body="Received.")  # at the same instant: interval 1 goes on
@@ -82,6 +82,10 @@ def test_a_late_update_escalates_once_per_interval_and_stays_on_record(cast, upd
     clock = update_clock(incident)
     assert clock.breached and clock.breached_at == at(*MONDAY, 13)  # the promise was broken once, at 13:00
     assert clock.status == ClockStatus.RUNNING and clock.due_at == at(*MONDAY, 18)  # but this interval is on time
+    client.force_login(cast.agent)
+    page = client.get(f"/desk/incidents/{incident.number}/").content.decode()
+    assert 'data-testid="sla-clock-update" data-status="running"' in page
+    assert 'data-testid="sla-late-before">2025-06-02 13:00<' in page
 
     frozen.set(at(2025, 6, 3, 9, 30))  # 18:00 passed: late again, a second escalation for the new interval
     escalation.scan_due_clocks()

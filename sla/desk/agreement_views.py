@@ -85,11 +85,7 @@ def _place_agreement_errors(form, steps, exc, targets, target_names, step_rows):
         else:
             form.target_problems.extend(errors["targets"])
     if "steps" in errors:
-        problems = definitions.steps_errors([values for _form, values in step_rows])
-        if any(problems):
-            steps.place_row_errors(step_rows, problems)
-        else:
-            steps.problems.extend(errors["steps"])
+        steps.place_refusal(step_rows, errors["steps"], definitions.steps_errors)
 
 
 def _preview(form, steps):

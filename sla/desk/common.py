@@ -111,6 +111,15 @@ class RowFormSet(forms.BaseFormSet):
         rows = [(form, values) for form, values in self.live_rows() if not form.errors]
         self.place_row_errors(rows, check([values for _form, values in rows]))
 
+    def place_refusal(self, rows, messages, check):
+        """A service refused these rows with flat `messages`: its own row check (`check`) finds each row's problems
+        again to put them on the row's fields; if it finds none, the service's messages go above the table."""
+        problems = check([values for _form, values in rows])
+        if any(problems):
+            self.place_row_errors(rows, problems)
+        else:
+            self.problems.extend(messages)
+
     def place_row_errors(self, rows, problems):
         """Put per-row {field: message} problems (aligned to `rows`) on the row's fields; others above the table."""
         for (form, _values), problem in zip(rows, problems, strict=False):

@@ -119,11 +119,7 @@ def _place_calendar_errors(form, periods, rows, exc):
     errors = error_dict(exc)
     place_errors(form, errors, skip={"periods"})
     if "periods" in errors:
-        problems = services.period_errors([values for _form, values in rows])
-        if any(problems):
-            periods.place_row_errors(rows, problems)
-        else:
-            periods.problems.extend(errors["periods"])
+        periods.place_refusal(rows, errors["periods"], services.period_errors)
 
 
 def _calendar_form_page(request, calendar, form, periods, status):
