@@ -162,6 +162,8 @@ if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBa
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicedesk@itsm.example.com")
 EMAIL_TIMEOUT = 10
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
+# From this many notices to one person at once (an SLA burst), they are mailed as one digest (core.notify).
+NOTIFICATION_DIGEST_FROM = env.int("NOTIFICATION_DIGEST_FROM", default=5)
 
 # Attachments
 ATTACHMENT_MAX_BYTES = env.int("ATTACHMENT_MAX_BYTES", default=10 * 1024 * 1024)

@@ -75,6 +75,14 @@ def smtp_server():
     received = []
 
     class Collect(Message):
+        refuse = False  # set it on the controller's handler to have every recipient refused (550)
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+            if self.refuse:
+                return "550 mailbox unavailable"
+            envelope.rcpt_tos.append(address)
+            return "250 OK"
+
         def handle_message(self, message):
             received.append(message)
 

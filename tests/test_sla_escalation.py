@@ -5,6 +5,7 @@ Mail goes through Django's SMTP backend to a real SMTP server on loopback (`smtp
 so that the after-commit path (queue → task → core.notify) is the one production takes.
 """
 
+import smtplib
 import threading
 from datetime import timedelta
 from email.header import decode_header, make_header
@@ -247,3 +248,50 @@ def test_a_clock_whose_incident_is_busy_waits_for_the_next_tick(cast, agreement,
         holder.join(30)
     result = escalation.scan_due_clocks()
     assert result.events == 3 and Incident.objects.get(pk=incident.pk).assignment_group == second_line
+
+
+def test_a_burst_to_one_person_is_one_digest_mail_and_each_notice_in_the_portal(
+        cast, second_line, frozen, smtp_settings, eager_tasks, django_capture_on_commit_callbacks, settings):
+    settings.NOTIFICATION_DIGEST_FROM = 5
+    cast.lead.language = "zh-hans"
+    cast.lead.save()
+    make_agreement(cast.admin, make_calendar(cast.admin, name="24x7", periods=ALL_DAY), name="Gold",
+                   target_rows=targets(P3_resolution=4 * H), steps=[step(100, "notify_group_lead", "resolution")])
+    frozen.set(T0)
+    incidents = [report(cast, title=f"Printer {n}") for n in range(6)]
+    frozen.set(T0 + 5 * H)
+    scan(django_capture_on_commit_callbacks)
+    assert ClockThresholdEvent.objects.filter(threshold_percent=100).count() == 6
+    [digest] = smtp_settings.received
+    assert digest["To"] == cast.lead.email
+    assert subject_of(digest) == "6 个服务级别警告或违约"
+    body = body_of(digest)
+    assert all(incident.number in body and f"/desk/incidents/{incident.number}/" in body for incident in incidents)
+    notes = Notification.objects.filter(recipient=cast.lead).order_by("key")
+    assert notes.count() == 6 and all("违约" in note.subject for note in notes)
+    assert {note.url for note in notes} == {f"/desk/incidents/{incident.number}/" for incident in incidents}
+
+    # The outbox sweep or a second delivery of the task adds nothing: every event was served.
+    assert not ClockThresholdEvent.objects.filter(notified_at__isnull=True).exists()
+    notifications.send_threshold_notices(list(ClockThresholdEvent.objects.values_list("pk", flat=True)))
+    assert len(smtp_settings.received) == 1 and Notification.objects.filter(recipient=cast.lead).count() == 6
+
+
+def test_a_refused_digest_leaves_its_notices_in_the_outbox(cast, second_line, frozen, smtp_settings, settings):
+    settings.NOTIFICATION_DIGEST_FROM = 2
+    make_agreement(cast.admin, make_calendar(cast.admin, name="24x7", periods=ALL_DAY), name="Gold",
+                   target_rows=targets(P3_resolution=4 * H), steps=[step(100, "notify_group_lead", "resolution")])
+    frozen.set(T0)
+    report(cast)
+    report(cast)
+    frozen.set(T0 + 5 * H)
+    escalation.scan_due_clocks()
+    smtp_settings.handler.refuse = True  # the mail server refuses the lead's mailbox
+    events = list(ClockThresholdEvent.objects.values_list("pk", flat=True))
+    with pytest.raises(smtplib.SMTPRecipientsRefused):
+        notifications.send_threshold_notices(events)
+    assert not Notification.objects.exists()  # the portal notices rolled back with the mail: the retry sends both
+    assert ClockThresholdEvent.objects.filter(notified_at__isnull=True).count() == 2
+    smtp_settings.handler.refuse = False
+    assert notifications.send_threshold_notices(events) == 2
+    assert len(smtp_settings.received) == 1 and Notification.objects.count() == 2
