@@ -22,24 +22,31 @@ _KEY = "metric, outcome, sla_kind, priority, service_id, assignment_group_id, or
 FOLD = f"""
 WITH moved AS (DELETE FROM {OutcomeChange._meta.db_table} RETURNING *),
 folded AS (
-    INSERT INTO {OutcomeDay._meta.db_table} (day, {_KEY}, clocks)
-    SELECT (outcome_at AT TIME ZONE %(zone)s)::date, {_KEY}, sum(delta) FROM moved
+    INSERT INTO {OutcomeDay._meta.db_table} AS d (day, {_KEY}, clocks, business_seconds)
+    SELECT (outcome_at AT TIME ZONE %(zone)s)::date, {_KEY}, sum(delta), sum(business_seconds) FROM moved
     GROUP BY 1, {_KEY}
-    ON CONFLICT (day, {_KEY}) DO UPDATE SET clocks = {OutcomeDay._meta.db_table}.clocks
-        + EXCLUDED.clocks
+    ON CONFLICT (day, {_KEY}) DO UPDATE SET clocks = d.clocks + EXCLUDED.clocks,
+        business_seconds = d.business_seconds + EXCLUDED.business_seconds
     RETURNING id, clocks
 )
 SELECT id FROM folded WHERE clocks = 0
 """  # noqa: S608 - table names only; the zone is a parameter
 
 REBUILD = f"""
-INSERT INTO {OutcomeDay._meta.db_table} (day, {_KEY}, clocks)
-SELECT (CASE WHEN breached THEN breached_at ELSE stopped_at END AT TIME ZONE %(zone)s)::date,
-       metric, CASE WHEN breached THEN 'breached' ELSE 'met' END, sla_kind, priority, service_id,
-       assignment_group_id, organisation_id, count(*)
-FROM {SLAClock._meta.db_table}
-WHERE (met OR breached) AND CASE WHEN breached THEN breached_at ELSE stopped_at END IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
+INSERT INTO {OutcomeDay._meta.db_table} (day, {_KEY}, clocks, business_seconds)
+SELECT (outcome_at AT TIME ZONE %(zone)s)::date, {_KEY}, count(*), sum(seconds)
+FROM (
+    SELECT CASE WHEN breached THEN breached_at ELSE stopped_at END AS outcome_at, metric,
+           CASE WHEN breached THEN 'breached' ELSE 'met' END AS outcome, sla_kind, priority, service_id,
+           assignment_group_id, organisation_id, 0::bigint AS seconds
+    FROM {SLAClock._meta.db_table} WHERE met OR breached
+    UNION ALL
+    SELECT stopped_at, metric, 'reached', sla_kind, priority, service_id, assignment_group_id, organisation_id,
+           round(extract(epoch FROM business_elapsed))::bigint
+    FROM {SLAClock._meta.db_table} WHERE state = 'stopped' AND metric <> 'update'
+) AS outcomes
+WHERE outcome_at IS NOT NULL
+GROUP BY 1, {_KEY}
 """  # noqa: S608 - table names only; the zone is a parameter
 
 

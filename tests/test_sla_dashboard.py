@@ -123,6 +123,26 @@ def pct(figure):
     return figure["met"], figure["breached"], figure["compliance"]
 
 
+def test_averages_are_the_business_time_to_the_milestone_of_the_clocks_that_reached_it(cast, shanghai, client):
+    b = Builder(cast)
+    for minutes, outcome in ((30, "met"), (60, "met"), (150, "late")):  # 4 h target; stopped within it or not
+        clock = b.clock(R, "met" if outcome == "met" else "breached", at(2025, 3, 4, 10),
+                        stopped=None if outcome == "met" else at(2025, 3, 4, 12))
+        SLAClock.objects.filter(pk=clock.pk).update(business_elapsed=timedelta(minutes=minutes))
+    b.clock(R, "breached", at(2025, 3, 5, 10))  # still running: reached nothing, not in the average
+    b.clock(S, "met", at(2025, 3, 20, 10))  # outside the period
+    figures = figures_for(cast.manager)
+    assert figures["totals"]["response"]["reached"] == 3
+    assert figures["totals"]["response"]["average_seconds"] == 80 * 60  # (30 + 60 + 150) / 3 minutes
+    assert figures["totals"]["resolution"]["average_seconds"] is None
+    client.force_login(cast.manager)
+    page = client.get(URL, PERIOD).content.decode()
+    assert 'data-testid="average-response">on average 1 h 20 min of business time<' in page
+    assert 'data-testid="average-resolution"' not in page
+    data = client.get(API, PERIOD).json()
+    assert data["totals"]["response"]["average_seconds"] == 4800
+
+
 def rows(figures, dimension):
     return {row["label"]: (pct(row["response"]), pct(row["resolution"])) for row in figures["breakdowns"][dimension]}
 
@@ -175,10 +195,10 @@ def test_filters_narrow_every_figure(world, client):
     assert pct(ola["totals"]["resolution"]) == (0, 1, 0.0)
     client.force_login(world.cast.manager)
     data = client.get(API, {**PERIOD, "service": world.net.pk, "group": world.network.pk}).json()
-    assert data["totals"]["response"] == {"met": 1, "breached": 1, "compliance": 50.0}
-    assert data["totals"]["resolution"] == {"met": 1, "breached": 0, "compliance": 100.0}
+    assert pct(data["totals"]["response"]) == (1, 1, 50.0)
+    assert pct(data["totals"]["resolution"]) == (1, 0, 100.0)
     data = client.get(API, {**PERIOD, "organisation": world.cast.other_org.pk, "kind": "sla"}).json()
-    assert data["totals"]["resolution"] == {"met": 2, "breached": 0, "compliance": 100.0}
+    assert pct(data["totals"]["resolution"]) == (2, 0, 100.0)
 
 
 def test_empty_period_shows_dashes_not_a_division_by_zero(world, client):
@@ -189,7 +209,7 @@ def test_empty_period_shows_dashes_not_a_division_by_zero(world, client):
     assert 'data-testid="total-response">—<' in html
     assert 'data-testid="total-resolution">—<' in html
     data = client.get(API, {"from": "2024-01-01", "to": "2024-01-31"}).json()
-    assert data["totals"]["response"] == {"met": 0, "breached": 0, "compliance": None}
+    assert pct(data["totals"]["response"]) == (0, 0, None)
     assert all(row["response"]["compliance"] is None for row in data["trend"])
     assert len(data["trend"]) == 5  # the weeks of 2024-01-01 .. 01-29
 
@@ -317,14 +337,15 @@ def test_csv_holds_the_same_figures(world, client):
     assert response["Content-Type"].startswith("text/csv")
     assert 'filename="sla-dashboard-2025-03-03-2025-03-16.csv"' in response["Content-Disposition"]
     table = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
-    assert len(table[0]) == 12  # section, key, label; met, breached, % of response, progress update, resolution
+    assert len(table[0]) == 15  # section, key, label; met, breached, %, average of response, update, resolution
     by_key = {(row[0], row[2]): row[3:] for row in table[1:]}
-    no_updates = ["0", "0", ""]  # the fixture has no progress-update clocks
-    # the OLA clock #8 is filtered out: resolution 2 met, 1 breached
-    assert by_key[("total", "2025-03-03 to 2025-03-16")] == ["3", "2", "60.0", *no_updates, "2", "1", "66.7"]
-    assert by_key[("priority", "P3 General")] == ["2", "1", "66.7", *no_updates, "1", "0", "100.0"]
-    assert by_key[("service", "No service")] == ["0", "1", "0.0", *no_updates, "0", "0", ""]
-    assert by_key[("week", "Week of 2025-03-10")] == ["1", "1", "50.0", *no_updates, "1", "0", "100.0"]
+    no_updates = ["0", "0", "", ""]  # the fixture has no progress-update clocks
+    # the OLA clock #8 is filtered out: resolution 2 met, 1 breached; the fixture's stopped clocks used no time
+    assert by_key[("total", "2025-03-03 to 2025-03-16")] == ["3", "2", "60.0", "0.0", *no_updates,
+                                                              "2", "1", "66.7", "0.0"]
+    assert by_key[("priority", "P3 General")] == ["2", "1", "66.7", "0.0", *no_updates, "1", "0", "100.0", "0.0"]
+    assert by_key[("service", "No service")] == ["0", "1", "0.0", "", *no_updates, "0", "0", "", ""]
+    assert by_key[("week", "Week of 2025-03-10")] == ["1", "1", "50.0", "0.0", *no_updates, "1", "0", "100.0", "0.0"]
     assert {row[0] for row in table[1:]} == {"total", "service", "priority", "assignment_group", "organisation",
                                               "week"}
 
@@ -337,9 +358,12 @@ def test_api_shape(world, client):
     assert data["period"]["start"].startswith("2025-03-03T00:00:00")
     assert set(data["breakdowns"]) == {"service", "priority", "assignment_group", "organisation"}
     priority_row = data["breakdowns"]["priority"][0]
-    assert priority_row == {"key": 1, "label": "P1 Urgent", "response": {"met": 1, "breached": 1, "compliance": 50.0},
-                            "update": {"met": 0, "breached": 0, "compliance": None},
-                            "resolution": {"met": 1, "breached": 1, "compliance": 50.0}}
+    assert priority_row == {
+        "key": 1, "label": "P1 Urgent",
+        "response": {"met": 1, "breached": 1, "compliance": 50.0, "reached": 1, "average_seconds": 0},
+        "update": {"met": 0, "breached": 0, "compliance": None, "reached": 0, "average_seconds": None},
+        "resolution": {"met": 1, "breached": 1, "compliance": 50.0, "reached": 1, "average_seconds": 0},
+    }
     assert data["trend"][0]["week"] == "2025-03-03"
     breached = data["now"]["breached"][0]
     assert set(breached) == {"incident", "title", "url", "metric", "priority", "assignment_group", "service",

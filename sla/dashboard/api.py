@@ -23,6 +23,9 @@ class FigureSerializer(serializers.Serializer):
     breached = serializers.IntegerField(help_text=_("Clocks breached, their breach in the period."))
     compliance = serializers.FloatField(allow_null=True,
                                         help_text=_("100 × met / (met + breached), one decimal; null if both are 0."))
+    reached = serializers.IntegerField(help_text=_("Clocks that reached their milestone (met or late) in the period."))
+    average_seconds = serializers.IntegerField(
+        allow_null=True, help_text=_("Their average business time to the milestone, in seconds; null if none."))
 
 
 class MetricFiguresSerializer(serializers.Serializer):

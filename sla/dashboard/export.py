@@ -12,7 +12,9 @@ def _cells(figures):
     cells = []
     for metric in METRICS:
         values = figures[str(metric)]
-        cells += [values["met"], values["breached"], "" if values["compliance"] is None else values["compliance"]]
+        average = values["average_seconds"]
+        cells += [values["met"], values["breached"], "" if values["compliance"] is None else values["compliance"],
+                  "" if average is None else round(average / 3600, 2)]
     return cells
 
 
@@ -21,7 +23,8 @@ def header():
     for metric in METRICS:
         columns += [_("%(metric)s met") % {"metric": metric.label},
                     _("%(metric)s breached") % {"metric": metric.label},
-                    _("%(metric)s compliance %%") % {"metric": metric.label}]
+                    _("%(metric)s compliance %%") % {"metric": metric.label},
+                    _("%(metric)s average business hours") % {"metric": metric.label}]
     return columns
 
 

@@ -12,9 +12,12 @@ Clocks with no outcome yet (running or paused within target) and clocks cancelle
 `met` and `breached` exclude each other (a database constraint), so a clock counts once, at its outcome instant
 (`breached_at` if breached, else `stopped_at`); the weekly trend puts it in the week of that instant.
 
-compliance % = 100 × met / (met + breached), rounded to one decimal, per metric (first response, resolution);
-`None` (shown as "—") when nothing counted. The period is whole days in the current time zone: `from` 00:00 up to
-the day after `to` 00:00.
+compliance % = 100 × met / (met + breached), rounded to one decimal, per metric (first response, progress update,
+resolution); `None` (shown as "—") when nothing counted. **Average** = the mean business time the clocks that reached
+their milestone in the period (stopped, met or late, counted at `stopped_at`) took to reach it, whole seconds; `None`
+when none did (progress updates have none: their last interval says nothing on its own).
+
+The period is whole days in the current time zone: `from` 00:00 up to the day after `to` 00:00.
 
 The period figures are read from the daily roll-up of outcomes (sla/models/outcomes.py: folded days plus the changes
 not yet folded, which together always equal a count over the clocks), all of them in one GROUPING SETS query, so the
@@ -42,7 +45,7 @@ from ..choices import OPEN_CLOCK_STATES, ClockState, Metric
 from ..models import BREACH_PERCENT, OutcomeChange, OutcomeDay, SLAClock
 
 METRICS = (Metric.RESPONSE, Metric.UPDATE, Metric.RESOLUTION)
-OUTCOMES = ("met", "breached")
+OUTCOMES = ("met", "breached", "reached")
 NOW_LIST_LIMIT = 50  # the lists of breached / at-risk clocks show the most urgent ones; the counts are complete
 
 # name in the figures → (column, model naming its values or None, label for the rows whose column is empty)
@@ -123,16 +126,24 @@ def compliance(met, breached):
 
 
 def _zeros():
-    return {f"{metric}_{outcome}": 0 for metric in METRICS for outcome in OUTCOMES}
+    """The sums a row of figures is made of: clocks per metric and outcome, and the business seconds of those that
+    reached their milestone."""
+    return {f"{metric}_{part}": 0 for metric in METRICS for part in (*OUTCOMES, "seconds")}
+
+
+def average_seconds(reached, seconds):
+    return None if reached == 0 else round(seconds / reached)
 
 
 def _figures(row):
-    """{metric: {met, breached, compliance}} from {"<metric>_<outcome>": n}."""
+    """{metric: {met, breached, compliance, reached, average_seconds}} from the sums of `_zeros()`."""
     return {
         str(metric): {
             "met": row[f"{metric}_met"],
             "breached": row[f"{metric}_breached"],
             "compliance": compliance(row[f"{metric}_met"], row[f"{metric}_breached"]),
+            "reached": row[f"{metric}_reached"],
+            "average_seconds": average_seconds(row[f"{metric}_reached"], row[f"{metric}_seconds"]),
         }
         for metric in METRICS
     }
@@ -141,19 +152,19 @@ def _figures(row):
 _COLUMNS = ["metric", "outcome", "priority", "service_id", "assignment_group_id", "organisation_id"]
 _SETS = {"week": "week", **{name: column for name, (column, _model, _empty) in DIMENSIONS.items()}}
 _GROUPED = """
-SELECT metric, outcome, {columns}, {groupings}, sum(n)
+SELECT metric, outcome, {columns}, {groupings}, sum(n)::bigint, sum(s)::bigint
 FROM (SELECT p.*, p.d - (extract(isodow FROM p.d)::int - 1) AS week FROM (({days}) UNION ALL ({changes})) AS p) AS t
 GROUP BY metric, outcome, GROUPING SETS ({sets})
 """
 
 
 def outcome_counts(condition, period):
-    """{set: {value: {"<metric>_<outcome>": n}}} for each dimension and for "week" (the Monday), over the outcomes
+    """{set: {value: sums}} (sums as `_zeros()`) for each dimension and for "week" (the Monday), over the outcomes
     in the period that satisfy `condition` — one query over the roll-up's days and its unfolded changes."""
     days = OutcomeDay.objects.filter(condition, day__gte=period.first, day__lte=period.last).annotate(
-        d=F("day"), n=F("clocks")).values(*_COLUMNS, "d", "n")
+        d=F("day"), n=F("clocks"), s=F("business_seconds")).values(*_COLUMNS, "d", "n", "s")
     changes = OutcomeChange.objects.filter(condition, outcome_at__gte=period.start, outcome_at__lt=period.end).annotate(
-        d=TruncDate("outcome_at"), n=F("delta")).values(*_COLUMNS, "d", "n")
+        d=TruncDate("outcome_at"), n=F("delta"), s=F("business_seconds")).values(*_COLUMNS, "d", "n", "s")
     days_sql, days_params = days.query.sql_with_params()
     changes_sql, changes_params = changes.query.sql_with_params()
     columns = list(_SETS.values())
@@ -163,10 +174,13 @@ def outcome_counts(condition, period):
     with connection.cursor() as cursor:
         cursor.execute(sql, (*days_params, *changes_params))
         for metric, outcome, *rest in cursor.fetchall():
-            values, groupings, n = rest[:len(columns)], rest[len(columns):-1], rest[-1]
+            values, groupings, (n, seconds) = rest[:len(columns)], rest[len(columns):-2], rest[-2:]
             index = groupings.index(0)  # the one column this row is grouped by
             row = counts[list(_SETS)[index]].setdefault(values[index], _zeros())
+            if metric not in METRICS:
+                continue
             row[f"{metric}_{outcome}"] += n
+            row[f"{metric}_seconds"] += seconds
     # A value whose outcomes all moved elsewhere (a clock reassigned, a breach undone) nets to zero: not a row.
     return {name: {key: row for key, row in rows.items() if any(row.values())} for name, rows in counts.items()}
 
@@ -185,13 +199,12 @@ def breakdown(counts, dimension):
     return [{"key": key, "label": labels[key], **_figures(rows[key])} for key in order]
 
 
-def totals_of(rows):
-    """Totals over the rows of one breakdown (every counted clock is in exactly one row of a dimension)."""
+def totals_of(counts):
+    """Totals over the period (every outcome has exactly one priority)."""
     summed = _zeros()
-    for row in rows:
-        for metric in METRICS:
-            summed[f"{metric}_met"] += row[str(metric)]["met"]
-            summed[f"{metric}_breached"] += row[str(metric)]["breached"]
+    for row in counts["priority"].values():
+        for name, value in row.items():
+            summed[name] += value
     return _figures(summed)
 
 
@@ -239,7 +252,7 @@ def dashboard_figures(condition, period):
     clocks = SLAClock.objects.filter(condition)
     return {
         "period": period,
-        "totals": totals_of(breakdowns["priority"]),
+        "totals": totals_of(counts),
         "breakdowns": breakdowns,
         "trend": weekly_trend(counts, period),
         "now": now_figures(clocks),

@@ -33,20 +33,27 @@ from .definitions import BREACH_PERCENT, SLADefinition
 
 # The net change of outcomes made by one statement on the clocks, appended to the dashboard's roll-up (see
 # sla/models/outcomes.py): -1 for each outcome a clock had before, +1 for the one it has now, so a clock whose
-# outcome did not change nets to zero and writes nothing. An outcome is met or breached, and its instant.
+# outcome did not change nets to zero and writes nothing. An outcome is met or breached, and its instant; a clock
+# stopped at its milestone is also "reached" at its stop, with the business time it used (for averages; not for
+# progress updates, whose last interval says nothing on its own).
 # (PostgreSQL allows transition tables only on single-event triggers: one trigger each for INSERT, UPDATE, DELETE.)
 _OUTCOMES_OF = """
     SELECT CASE WHEN breached THEN breached_at ELSE stopped_at END AS outcome_at, metric,
            CASE WHEN breached THEN 'breached' ELSE 'met' END AS outcome, sla_kind, priority, service_id,
-           assignment_group_id, organisation_id, {delta} AS delta
-    FROM {rows} WHERE met OR breached"""
+           assignment_group_id, organisation_id, {delta} AS delta, 0::bigint AS seconds
+    FROM {rows} WHERE met OR breached
+    UNION ALL
+    SELECT stopped_at, metric, 'reached', sla_kind, priority, service_id, assignment_group_id, organisation_id,
+           {delta}, {delta} * round(extract(epoch FROM business_elapsed))::bigint
+    FROM {rows} WHERE state = 'stopped' AND metric <> 'update'"""
 _RECORD_OUTCOME_CHANGES = """
 INSERT INTO sla_outcomechange (outcome_at, metric, outcome, sla_kind, priority, service_id, assignment_group_id,
-                               organisation_id, delta)
-SELECT outcome_at, metric, outcome, sla_kind, priority, service_id, assignment_group_id, organisation_id, sum(delta)
+                               organisation_id, delta, business_seconds)
+SELECT outcome_at, metric, outcome, sla_kind, priority, service_id, assignment_group_id, organisation_id, sum(delta),
+       sum(seconds)
 FROM ({outcomes}) AS changed
 WHERE outcome_at IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING sum(delta) <> 0;
+GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING sum(delta) <> 0 OR sum(seconds) <> 0;
 RETURN NULL;
 """
 

@@ -21,6 +21,8 @@ from ..choices import AgreementKind, Metric
 class Outcome(models.TextChoices):
     MET = "met", _("Met")
     BREACHED = "breached", _("Breached")
+    # The milestone was reached (met or late), with the business time it took: what averages are made of.
+    REACHED = "reached", _("Milestone reached")
 
 
 def _dimension(model, verbose_name):
@@ -55,13 +57,14 @@ class OutcomeDay(OutcomeKey):
 
     day = models.DateField(_("day"))
     clocks = models.IntegerField(_("clocks"))
+    business_seconds = models.BigIntegerField(_("business seconds"), default=0)  # "reached": the time they took
 
     class Meta:
         verbose_name = _("outcome day")
         verbose_name_plural = _("outcome days")
         constraints = [
-            # Leads with the day and includes the count: the dashboard reads a period from this index alone.
-            models.UniqueConstraint(fields=["day", *OutcomeKey.KEY_FIELDS], include=["clocks"],
+            # Leads with the day and includes the sums: the dashboard reads a period from this index alone.
+            models.UniqueConstraint(fields=["day", *OutcomeKey.KEY_FIELDS], include=["clocks", "business_seconds"],
                                     name="sla_outcome_day_key", nulls_distinct=False),
         ]
 
@@ -71,6 +74,7 @@ class OutcomeChange(OutcomeKey):
 
     outcome_at = models.DateTimeField(_("outcome at"))
     delta = models.IntegerField(_("change"))
+    business_seconds = models.BigIntegerField(_("business seconds"), default=0)
 
     class Meta:
         verbose_name = _("outcome change")

@@ -20,6 +20,12 @@ def figure_of(row, metric):
 
 
 @register.filter
+def seconds_duration(seconds):
+    """Whole seconds (a dashboard average) as hours and minutes; "—" for None."""
+    return "—" if seconds is None else business_duration(timedelta(seconds=seconds))
+
+
+@register.filter
 def business_duration(value):
     """A duration as hours and minutes ("52 h 30 min"); negative durations keep their sign."""
     if value is None or value == "":
