@@ -203,7 +203,7 @@ def main(argv=None):
     from django.test import Client
 
     from incidents.models import Incident
-    from sla.dashboard.queries import Period, outcome_counts, visible_condition
+    from sla.dashboard.queries import METRICS, Period, outcome_counts, visible_condition
     from sla.models import OutcomeDay, SLAClock
 
     say = lambda line: print(line, flush=True)  # noqa: E731
@@ -213,8 +213,9 @@ def main(argv=None):
     seconds = seed(cast, agreement, args.incidents, args.fresh, say)
     settings.ALLOWED_HOSTS = [*settings.ALLOWED_HOSTS, "testserver"]
     manager = cast.users["manager"]
-    counted = sum(sum(row.values()) for row in outcome_counts(visible_condition(manager), Period.last_days(90))[
-        "priority"].values())
+    by_priority = outcome_counts(visible_condition(manager), Period.last_days(90))["priority"].values()
+    counted = sum(row[f"{metric}_{outcome}"] for metric in METRICS for outcome in ("met", "breached")
+                  for row in by_priority)
     info = machine()
     say(f"\nMachine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; PostgreSQL {info['postgresql']} "
         f"(shared_buffers {info['shared_buffers']}); load average "

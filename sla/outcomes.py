@@ -15,33 +15,36 @@ from .models import OutcomeChange, OutcomeDay, OutcomeRollup, SLAClock
 
 logger = logging.getLogger(__name__)
 
-_KEY = "metric, outcome, sla_kind, priority, service_id, assignment_group_id, organisation_id"
+_KEY = "metric, sla_kind, priority, service_id, assignment_group_id, organisation_id"
+_SUMS = "met, breached, reached, business_seconds"
 
 # Moves every change into its day: each change row is deleted by exactly one transaction (DELETE ... RETURNING locks
-# it), so two folds at once never count one twice. Answers the days whose count fell to zero (dropped next).
+# it), so two folds at once never count one twice. Answers the days whose counts fell to zero (dropped next).
 FOLD = f"""
 WITH moved AS (DELETE FROM {OutcomeChange._meta.db_table} RETURNING *),
 folded AS (
-    INSERT INTO {OutcomeDay._meta.db_table} AS d (day, {_KEY}, clocks, business_seconds)
-    SELECT (outcome_at AT TIME ZONE %(zone)s)::date, {_KEY}, sum(delta), sum(business_seconds) FROM moved
+    INSERT INTO {OutcomeDay._meta.db_table} AS d (day, {_KEY}, {_SUMS})
+    SELECT (outcome_at AT TIME ZONE %(zone)s)::date, {_KEY}, sum(met), sum(breached), sum(reached),
+           sum(business_seconds)
+    FROM moved
     GROUP BY 1, {_KEY}
-    ON CONFLICT (day, {_KEY}) DO UPDATE SET clocks = d.clocks + EXCLUDED.clocks,
-        business_seconds = d.business_seconds + EXCLUDED.business_seconds
-    RETURNING id, clocks
+    ON CONFLICT (day, {_KEY}) DO UPDATE SET met = d.met + EXCLUDED.met, breached = d.breached + EXCLUDED.breached,
+        reached = d.reached + EXCLUDED.reached, business_seconds = d.business_seconds + EXCLUDED.business_seconds
+    RETURNING id, met, breached, reached
 )
-SELECT id FROM folded WHERE clocks = 0
+SELECT id FROM folded WHERE met = 0 AND breached = 0 AND reached = 0
 """  # noqa: S608 - table names only; the zone is a parameter
 
 REBUILD = f"""
-INSERT INTO {OutcomeDay._meta.db_table} (day, {_KEY}, clocks, business_seconds)
-SELECT (outcome_at AT TIME ZONE %(zone)s)::date, {_KEY}, count(*), sum(seconds)
+INSERT INTO {OutcomeDay._meta.db_table} (day, {_KEY}, {_SUMS})
+SELECT (outcome_at AT TIME ZONE %(zone)s)::date, {_KEY}, sum(met), sum(breached), sum(reached), sum(seconds)
 FROM (
-    SELECT CASE WHEN breached THEN breached_at ELSE stopped_at END AS outcome_at, metric,
-           CASE WHEN breached THEN 'breached' ELSE 'met' END AS outcome, sla_kind, priority, service_id,
-           assignment_group_id, organisation_id, 0::bigint AS seconds
+    SELECT CASE WHEN breached THEN breached_at ELSE stopped_at END AS outcome_at, metric, sla_kind, priority,
+           service_id, assignment_group_id, organisation_id, CASE WHEN breached THEN 0 ELSE 1 END AS met,
+           CASE WHEN breached THEN 1 ELSE 0 END AS breached, 0 AS reached, 0::bigint AS seconds
     FROM {SLAClock._meta.db_table} WHERE met OR breached
     UNION ALL
-    SELECT stopped_at, metric, 'reached', sla_kind, priority, service_id, assignment_group_id, organisation_id,
+    SELECT stopped_at, metric, sla_kind, priority, service_id, assignment_group_id, organisation_id, 0, 0, 1,
            round(extract(epoch FROM business_elapsed))::bigint
     FROM {SLAClock._meta.db_table} WHERE state = 'stopped' AND metric <> 'update'
 ) AS outcomes

@@ -149,12 +149,13 @@ def _figures(row):
     }
 
 
-_COLUMNS = ["metric", "outcome", "priority", "service_id", "assignment_group_id", "organisation_id"]
+_COLUMNS = ["metric", "priority", "service_id", "assignment_group_id", "organisation_id", *OutcomeDay.SUM_FIELDS]
 _SETS = {"week": "week", **{name: column for name, (column, _model, _empty) in DIMENSIONS.items()}}
 _GROUPED = """
-SELECT metric, outcome, {columns}, {groupings}, sum(n)::bigint, sum(s)::bigint
+SELECT metric, {columns}, {groupings}, sum(met)::bigint, sum(breached)::bigint, sum(reached)::bigint,
+       sum(business_seconds)::bigint
 FROM (SELECT p.*, p.d - (extract(isodow FROM p.d)::int - 1) AS week FROM (({days}) UNION ALL ({changes})) AS p) AS t
-GROUP BY metric, outcome, GROUPING SETS ({sets})
+GROUP BY metric, GROUPING SETS ({sets})
 """
 
 
@@ -162,9 +163,9 @@ def outcome_counts(condition, period):
     """{set: {value: sums}} (sums as `_zeros()`) for each dimension and for "week" (the Monday), over the outcomes
     in the period that satisfy `condition` — one query over the roll-up's days and its unfolded changes."""
     days = OutcomeDay.objects.filter(condition, day__gte=period.first, day__lte=period.last).annotate(
-        d=F("day"), n=F("clocks"), s=F("business_seconds")).values(*_COLUMNS, "d", "n", "s")
+        d=F("day")).values(*_COLUMNS, "d")
     changes = OutcomeChange.objects.filter(condition, outcome_at__gte=period.start, outcome_at__lt=period.end).annotate(
-        d=TruncDate("outcome_at"), n=F("delta"), s=F("business_seconds")).values(*_COLUMNS, "d", "n", "s")
+        d=TruncDate("outcome_at")).values(*_COLUMNS, "d")
     days_sql, days_params = days.query.sql_with_params()
     changes_sql, changes_params = changes.query.sql_with_params()
     columns = list(_SETS.values())
@@ -173,14 +174,13 @@ def outcome_counts(condition, period):
     counts = {name: {} for name in _SETS}
     with connection.cursor() as cursor:
         cursor.execute(sql, (*days_params, *changes_params))
-        for metric, outcome, *rest in cursor.fetchall():
-            values, groupings, (n, seconds) = rest[:len(columns)], rest[len(columns):-2], rest[-2:]
+        for metric, *rest in cursor.fetchall():
+            values, groupings, sums = rest[:len(columns)], rest[len(columns):-4], rest[-4:]
             index = groupings.index(0)  # the one column this row is grouped by
             row = counts[list(_SETS)[index]].setdefault(values[index], _zeros())
-            if metric not in METRICS:
-                continue
-            row[f"{metric}_{outcome}"] += n
-            row[f"{metric}_seconds"] += seconds
+            if metric in METRICS:
+                for part, value in zip((*OUTCOMES, "seconds"), sums, strict=True):
+                    row[f"{metric}_{part}"] += value
     # A value whose outcomes all moved elsewhere (a clock reassigned, a breach undone) nets to zero: not a row.
     return {name: {key: row for key, row in rows.items() if any(row.values())} for name, rows in counts.items()}
 

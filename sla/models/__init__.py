@@ -32,12 +32,12 @@ from .definitions import (
     step_errors,
     threshold_errors,
 )
-from .outcomes import Outcome, OutcomeChange, OutcomeDay, OutcomeRollup
+from .outcomes import OutcomeChange, OutcomeDay, OutcomeRollup
 
 __all__ = [
     "BREACH_PERCENT", "DAY_SECONDS", "DEFAULT_WARNING_THRESHOLDS", "MAX_TARGET", "MIDNIGHT", "BusinessCalendar",
     "BusinessCalendarQuerySet", "CalendarException", "ClockThresholdEvent", "EscalationStep", "ExceptionPeriod",
-    "Outcome", "OutcomeChange", "OutcomeDay", "OutcomeRollup",
+    "OutcomeChange", "OutcomeDay", "OutcomeRollup",
     "SLAClock", "SLAClockQuerySet", "SLADefinition", "SLATarget", "TimeRange", "WorkingPeriod", "format_range",
     "range_errors", "seconds_of", "step_errors", "threshold_errors", "validate_has_working_time", "validate_time_zone",
 ]

@@ -38,22 +38,23 @@ from .definitions import BREACH_PERCENT, SLADefinition
 # progress updates, whose last interval says nothing on its own).
 # (PostgreSQL allows transition tables only on single-event triggers: one trigger each for INSERT, UPDATE, DELETE.)
 _OUTCOMES_OF = """
-    SELECT CASE WHEN breached THEN breached_at ELSE stopped_at END AS outcome_at, metric,
-           CASE WHEN breached THEN 'breached' ELSE 'met' END AS outcome, sla_kind, priority, service_id,
-           assignment_group_id, organisation_id, {delta} AS delta, 0::bigint AS seconds
+    SELECT CASE WHEN breached THEN breached_at ELSE stopped_at END AS outcome_at, metric, sla_kind, priority,
+           service_id, assignment_group_id, organisation_id, CASE WHEN breached THEN 0 ELSE {delta} END AS met,
+           CASE WHEN breached THEN {delta} ELSE 0 END AS breached, 0 AS reached, 0::bigint AS seconds
     FROM {rows} WHERE met OR breached
     UNION ALL
-    SELECT stopped_at, metric, 'reached', sla_kind, priority, service_id, assignment_group_id, organisation_id,
-           {delta}, {delta} * round(extract(epoch FROM business_elapsed))::bigint
+    SELECT stopped_at, metric, sla_kind, priority, service_id, assignment_group_id, organisation_id, 0, 0, {delta},
+           {delta} * round(extract(epoch FROM business_elapsed))::bigint
     FROM {rows} WHERE state = 'stopped' AND metric <> 'update'"""
 _RECORD_OUTCOME_CHANGES = """
-INSERT INTO sla_outcomechange (outcome_at, metric, outcome, sla_kind, priority, service_id, assignment_group_id,
-                               organisation_id, delta, business_seconds)
-SELECT outcome_at, metric, outcome, sla_kind, priority, service_id, assignment_group_id, organisation_id, sum(delta),
-       sum(seconds)
+INSERT INTO sla_outcomechange (outcome_at, metric, sla_kind, priority, service_id, assignment_group_id,
+                               organisation_id, met, breached, reached, business_seconds)
+SELECT outcome_at, metric, sla_kind, priority, service_id, assignment_group_id, organisation_id, sum(met),
+       sum(breached), sum(reached), sum(seconds)
 FROM ({outcomes}) AS changed
 WHERE outcome_at IS NOT NULL
-GROUP BY 1, 2, 3, 4, 5, 6, 7, 8 HAVING sum(delta) <> 0 OR sum(seconds) <> 0;
+GROUP BY 1, 2, 3, 4, 5, 6, 7
+HAVING sum(met) <> 0 OR sum(breached) <> 0 OR sum(reached) <> 0 OR sum(seconds) <> 0;
 RETURN NULL;
 """
 

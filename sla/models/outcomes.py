@@ -18,13 +18,6 @@ from incidents.choices import Priority
 from ..choices import AgreementKind, Metric
 
 
-class Outcome(models.TextChoices):
-    MET = "met", _("Met")
-    BREACHED = "breached", _("Breached")
-    # The milestone was reached (met or late), with the business time it took: what averages are made of.
-    REACHED = "reached", _("Milestone reached")
-
-
 def _dimension(model, verbose_name):
     # No foreign-key constraint and no index: the roll-up is derived data, rebuilt from the clocks, and the clocks'
     # own foreign keys already protect these rows' targets.
@@ -32,49 +25,51 @@ def _dimension(model, verbose_name):
                              db_constraint=False, db_index=False, related_name="+")
 
 
-class OutcomeKey(models.Model):
-    """What an outcome is counted by: the clock's metric and outcome, the agreement's kind, the record's fields."""
+class OutcomeSums(models.Model):
+    """What outcomes are counted by (the clock's metric, the agreement's kind, the record's fields) and the counts:
+    clocks met, breached, and reached their milestone (met or late, stopped) with the business time that took.
+    One row carries all three, so a day has one row per key rather than one per outcome."""
 
     metric = models.CharField(_("metric"), max_length=20, choices=Metric.choices)
-    outcome = models.CharField(_("outcome"), max_length=10, choices=Outcome.choices)
     sla_kind = models.CharField(_("kind"), max_length=10, choices=AgreementKind.choices)
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices)
     service = _dimension("servicedesk.Service", _("service"))
     assignment_group = _dimension(AssignmentGroup, _("assignment group"))
     organisation = _dimension(Organisation, _("organisation"))
+    met = models.IntegerField(_("met"), default=0)
+    breached = models.IntegerField(_("breached"), default=0)
+    reached = models.IntegerField(_("milestone reached"), default=0)
+    business_seconds = models.BigIntegerField(_("business seconds"), default=0)  # of those reached
 
-    KEY_FIELDS = ("metric", "outcome", "sla_kind", "priority", "service", "assignment_group", "organisation")
+    KEY_FIELDS = ("metric", "sla_kind", "priority", "service", "assignment_group", "organisation")
+    SUM_FIELDS = ("met", "breached", "reached", "business_seconds")
 
     class Meta:
         abstract = True
 
     def __str__(self):
-        return f"{self.metric} {self.outcome} P{self.priority}"
+        return f"{self.metric} P{self.priority}: {self.met} met, {self.breached} breached"
 
 
-class OutcomeDay(OutcomeKey):
-    """Clocks whose outcome fell on `day` (local date in `OutcomeRollup.time_zone`), per key."""
+class OutcomeDay(OutcomeSums):
+    """Outcomes that fell on `day` (local date in `OutcomeRollup.time_zone`), per key."""
 
     day = models.DateField(_("day"))
-    clocks = models.IntegerField(_("clocks"))
-    business_seconds = models.BigIntegerField(_("business seconds"), default=0)  # "reached": the time they took
 
     class Meta:
         verbose_name = _("outcome day")
         verbose_name_plural = _("outcome days")
         constraints = [
             # Leads with the day and includes the sums: the dashboard reads a period from this index alone.
-            models.UniqueConstraint(fields=["day", *OutcomeKey.KEY_FIELDS], include=["clocks", "business_seconds"],
+            models.UniqueConstraint(fields=["day", *OutcomeSums.KEY_FIELDS], include=list(OutcomeSums.SUM_FIELDS),
                                     name="sla_outcome_day_key", nulls_distinct=False),
         ]
 
 
-class OutcomeChange(OutcomeKey):
-    """Not yet folded into OutcomeDay: `delta` clocks gained (or lost, negative) this outcome at `outcome_at`."""
+class OutcomeChange(OutcomeSums):
+    """Not yet folded into OutcomeDay: what changed (deltas, negative for an outcome lost) at `outcome_at`."""
 
     outcome_at = models.DateTimeField(_("outcome at"))
-    delta = models.IntegerField(_("change"))
-    business_seconds = models.BigIntegerField(_("business seconds"), default=0)
 
     class Meta:
         verbose_name = _("outcome change")
