@@ -55,7 +55,7 @@ GROUP BY 1, {_KEY}
 
 def rebuild(zone=None):
     """Recount every day from the clocks. Clock writes wait meanwhile (a SHARE lock), so no outcome is lost between
-    the recount and the emptied change log; the dashboard's readers do not wait."""
+    the recount and the emptied change log; dashboard readers wait too (TRUNCATE): seconds, on a time-zone change."""
     zone = zone or settings.TIME_ZONE
     with transaction.atomic(), connection.cursor() as cursor:
         cursor.execute(f"LOCK TABLE {SLAClock._meta.db_table} IN SHARE MODE")  # noqa: S608 - a constant
