@@ -6,7 +6,7 @@
     return;
   }
   const data = JSON.parse(source.textContent);
-  const colours = { response: "#0d6efd", resolution: "#198754" };
+  const colours = { response: "#0d6efd", update: "#fd7e14", resolution: "#198754" };
   const percentAxis = { min: 0, max: 100, title: { display: true, text: data.axis } };
 
   function datasets(figures, extra) {
