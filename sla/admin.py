@@ -2,7 +2,7 @@ from django.contrib import admin
 
 from core.admin import ReadOnlyAdmin
 
-from . import engine
+from . import recompute
 from .forms import BusinessCalendarForm, CalendarExceptionForm, ExceptionPeriodFormSet, WorkingPeriodFormSet
 from .models import (
     BusinessCalendar,
@@ -92,7 +92,7 @@ class SLADefinitionAdmin(admin.ModelAdmin):
         agreement = form.instance
         SLADefinition.objects.filter(pk=agreement.pk).update(checkpoints=agreement.compute_checkpoints())
         if change:
-            engine.mark_stale([agreement.pk])
+            recompute.mark_stale([agreement.pk])
 
 
 @admin.register(SLAClock)

@@ -15,7 +15,7 @@ from core.exceptions import Conflict
 from core.roles import is_admin
 from incidents.choices import Priority
 
-from . import engine
+from . import recompute
 from .choices import Metric
 from .models import MAX_TARGET, EscalationStep, SLADefinition, SLATarget, step_errors
 
@@ -151,7 +151,7 @@ def update_agreement(agreement, *, actor, targets=None, steps=None, **fields):
     _set_relations(agreement, relations)
     _write_parts(agreement, targets, steps)
     if timing_changed or targets is not None or steps is not None:
-        engine.mark_stale([agreement.pk])
+        recompute.mark_stale([agreement.pk])
     return SLADefinition.objects.get(pk=agreement.pk)
 
 

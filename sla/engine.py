@@ -13,8 +13,7 @@ its own target.
 
 `sync_incident` runs inside the transaction that changes the incident (sla.receivers), after the incident row is
 written and locked, and locks the incident's clocks (in id order) before changing them. `recompute_agreement` runs in
-the background after an agreement or its calendar changed, batch by batch, each batch in its own transaction: every
-clock is either entirely recomputed or untouched.
+the background after an agreement or its calendar changed (sla.recompute).
 """
 
 import logging
@@ -22,15 +21,14 @@ import threading
 from contextlib import contextmanager
 from datetime import timedelta
 
-from django.db import connection, transaction
-from django.db.models import Q
+from django.db import connection
 from django.utils import timezone
 
 from incidents.choices import SLA_CLOCK_RUNS, State
 
 from . import businesstime, catalogue
 from .choices import OPEN_CLOCK_STATES, ClockState, Metric, ReopenPolicy
-from .models import BREACH_PERCENT, SLAClock, SLADefinition, SLATarget
+from .models import BREACH_PERCENT, SLAClock
 
 logger = logging.getLogger(__name__)
 
@@ -169,7 +167,8 @@ def _stop(clock, calendar, at):
     clock.met = not clock.breached
 
 
-def _cancel(clock, calendar, at):
+def cancel(clock, calendar, at):
+    """End the clock without its milestone (the record was cancelled, merged, or the agreement stopped applying)."""
     fold(clock, calendar, at)
     clock.state, clock.stopped_at, clock.paused_at, clock.met = ClockState.CANCELLED, at, None, False
 
@@ -225,7 +224,7 @@ def follow(clock, calendar, incident, now, *, applies_again=False):
     if desired == ClockState.STOPPED:
         _stop(clock, calendar, milestone)
     elif desired == ClockState.CANCELLED:
-        _cancel(clock, calendar, now)
+        cancel(clock, calendar, now)
     elif desired != clock.state:
         if desired == ClockState.PAUSED:
             fold(clock, calendar, now)
@@ -275,7 +274,7 @@ def _sync_one(incident, clocks, wanted, calendars, *, created, rematch, now):
         target = wanted.get((clock.sla_id, clock.metric))
         if rematch and target is None and clock.sla.is_active:
             if clock.is_open:  # the agreement no longer applies to the record as it is now
-                _cancel(clock, calendar, now)
+                cancel(clock, calendar, now)
         else:  # (a deactivated agreement's clocks go on as they were: it only starts no new ones)
             if target is not None:
                 clock.target = target.duration  # a new priority's target, against the time already used
@@ -356,73 +355,6 @@ def deferred_syncs():
         _scope.deferred = None
 
 
-# --- Recomputing after an agreement or calendar changed --------------------------------------------------------
-
-RECOMPUTE_LEASE = timedelta(minutes=5)
-
-
-def mark_stale(agreement_ids, at=None):
-    """Note that the open clocks of these agreements need recomputing; the scan queues the work (sla.tasks).
-
-    A plain write in the caller's transaction, no broker call: a web request never waits on Redis for this, and a
-    change whose transaction rolls back leaves nothing behind. Always a new marker, so that a recomputation already
-    under way (which read the older data for some batches) does not clear it.
-    """
-    return SLADefinition.objects.filter(pk__in=list(agreement_ids)).update(clocks_stale_since=at or timezone.now())
-
-
-def claim_stale_agreements(now=None):
-    """Ids of agreements with stale clocks that no recomputation holds, each now held for RECOMPUTE_LEASE."""
-    now = now or timezone.now()
-    with transaction.atomic():
-        ids = list(SLADefinition.objects.select_for_update(skip_locked=True).filter(
-            Q(recompute_lease_until__isnull=True) | Q(recompute_lease_until__lt=now),
-            clocks_stale_since__isnull=False,
-        ).values_list("pk", flat=True))
-        if ids:
-            SLADefinition.objects.filter(pk__in=ids).update(recompute_lease_until=now + RECOMPUTE_LEASE)
-    return ids
-
-
-def recompute_agreement(agreement_id, *, batch_size=500, now=None):
-    """Recompute every open clock of one agreement with its current targets, checkpoints and calendar.
-
-    Batches of `batch_size` clocks in id order, each in its own transaction; the agreement, its targets and its
-    calendar are read after the batch is locked, so a change committed meanwhile is never overwritten by older data.
-    A clock whose priority has no target any more is cancelled. Returns the number of clocks recomputed.
-    """
-    marker = SLADefinition.objects.filter(pk=agreement_id).values_list("clocks_stale_since", flat=True).first()
-    done, last_id = 0, 0
-    while True:
-        with transaction.atomic():
-            clocks = list(SLAClock.objects.select_for_update().filter(
-                sla_id=agreement_id, state__in=OPEN_CLOCK_STATES, pk__gt=last_id).order_by("pk")[:batch_size])
-            if not clocks:
-                break
-            agreement = SLADefinition.objects.get(pk=agreement_id)
-            targets = {(t.priority, t.metric): t.duration for t in SLATarget.objects.filter(sla_id=agreement_id)}
-            calendar = businesstime.load_calendar(agreement.calendar_id)
-            at = now or timezone.now()
-            for clock in clocks:
-                clock.sla = agreement
-                duration = targets.get((clock.priority, clock.metric))
-                if duration is None:
-                    _cancel(clock, calendar, at)
-                else:
-                    clock.target = duration
-                clock.sla_kind = agreement.kind
-                schedule(clock, calendar)
-                clock.updated_at = at
-            write_clocks(clocks)
-        done += len(clocks)
-        last_id = clocks[-1].pk
-        SLADefinition.objects.filter(pk=agreement_id).update(recompute_lease_until=timezone.now() + RECOMPUTE_LEASE)
-    # Done, unless the agreement changed again meanwhile (then its new marker asks for another pass).
-    SLADefinition.objects.filter(pk=agreement_id, clocks_stale_since=marker).update(clocks_stale_since=None)
-    SLADefinition.objects.filter(pk=agreement_id).update(recompute_lease_until=None)
-    return done
-
-
 # --- Records that existed before their agreements ----------------------------------------------------------------
 
 def backfill_incident(incident, now=None):
@@ -444,7 +376,7 @@ def backfill_incident(incident, now=None):
         if desired == ClockState.STOPPED:
             _stop(clock, calendar, max(milestone, incident.created_at))
         elif desired == ClockState.CANCELLED:
-            _cancel(clock, calendar, incident.closed_at or incident.updated_at)
+            cancel(clock, calendar, incident.closed_at or incident.updated_at)
         elif desired == ClockState.PAUSED:
             fold(clock, calendar, incident.updated_at)
             _enter(clock, ClockState.PAUSED, incident.updated_at)

@@ -10,7 +10,7 @@ from django.dispatch import receiver
 
 from incidents.signals import incident_changed, incident_created
 
-from . import engine
+from . import engine, recompute
 from .models import SLADefinition
 from .signals import calendar_changed
 
@@ -27,4 +27,4 @@ def follow_incident(sender, incident, changes, **kwargs):
 
 @receiver(calendar_changed, dispatch_uid="sla.calendar_changed")
 def recompute_over_calendar(sender, calendar_id, **kwargs):
-    engine.mark_stale(SLADefinition.objects.filter(calendar_id=calendar_id).values_list("pk", flat=True))
+    recompute.mark_stale(SLADefinition.objects.filter(calendar_id=calendar_id).values_list("pk", flat=True))

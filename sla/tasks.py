@@ -24,7 +24,7 @@ def scan_clocks(helper=False):
     When more than a batch is due, the tick asks for one helper scan (`helper=True`, which only escalates): both
     take batches with SKIP LOCKED, so a burst of breaches is shared by two workers without doing anything twice.
     """
-    from . import engine, escalation
+    from . import escalation, recompute
 
     def ask_for_help():
         try:
@@ -36,7 +36,7 @@ def scan_clocks(helper=False):
     if helper:
         return result.as_dict()
     resent = escalation.requeue_unsent_notices()
-    for agreement_id in engine.claim_stale_agreements():
+    for agreement_id in recompute.claim_stale_agreements():
         recompute_agreement_clocks.delay(agreement_id)
     return {**result.as_dict(), "notices_requeued": resent}
 
@@ -50,7 +50,7 @@ def send_threshold_notices(event_ids):
 
 @shared_task(base=BaseTask, name="sla.tasks.recompute_agreement_clocks")
 def recompute_agreement_clocks(agreement_id):
-    from .engine import recompute_agreement
+    from .recompute import recompute_agreement
 
     return recompute_agreement(agreement_id)
 

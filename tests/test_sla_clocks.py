@@ -13,7 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from incidents import services
 from incidents.choices import Action, Priority, ResolutionCode
 from incidents.signals import incident_changed
-from sla import engine, escalation, tasks
+from sla import engine, escalation, recompute, tasks
 from sla import services as calendar_services
 from sla.choices import ClockState, ClockStatus, ExceptionKind, ReopenPolicy
 from sla.definitions import update_agreement
@@ -250,8 +250,8 @@ def test_calendar_change_recomputes_the_open_clocks_in_the_background(cast, stan
         calendar_services.save_exception(standard.calendar, actor=cast.admin, date=date(2025, 6, 3),
                                          kind=ExceptionKind.HOLIDAY, name="Office move")
     assert SLADefinition.objects.get(pk=standard.pk).clocks_stale_since is not None
-    assert engine.claim_stale_agreements() == [standard.pk]
-    assert engine.claim_stale_agreements() == []  # held by the recomputation it queued
+    assert recompute.claim_stale_agreements() == [standard.pk]
+    assert recompute.claim_stale_agreements() == []  # held by the recomputation it queued
     assert tasks.recompute_agreement_clocks(standard.pk) == 10
     for incident in incidents:
         assert clocks_of(incident)["resolution"].due_at == at(2025, 6, 4, 10)  # Tuesday is now a holiday
@@ -274,7 +274,7 @@ def test_a_failed_recompute_batch_leaves_no_clock_half_done(cast, standard, froz
 
     monkeypatch.setattr(engine, "schedule", failing_schedule)
     with pytest.raises(RuntimeError):
-        engine.recompute_agreement(standard.pk, batch_size=2)
+        recompute.recompute_agreement(standard.pk, batch_size=2)
     targets_now = dict(SLAClock.objects.values_list("pk", "target"))
     ids = sorted(targets_now)
     # The first batch committed; the second (clocks 3 and 4) rolled back whole, clock 3 included.
@@ -282,7 +282,7 @@ def test_a_failed_recompute_batch_leaves_no_clock_half_done(cast, standard, froz
     assert all(targets_now[pk] in (H, 4 * H) for pk in ids[2:])
     assert SLADefinition.objects.get(pk=standard.pk).clocks_stale_since is not None  # still to do
     monkeypatch.setattr(engine, "schedule", real_schedule)
-    assert engine.recompute_agreement(standard.pk, batch_size=2) == 6
+    assert recompute.recompute_agreement(standard.pk, batch_size=2) == 6
     assert {clocks_of(i)["resolution"].due_at for i in incidents} == {at(2025, 6, 3, 14)}
 
 
@@ -293,7 +293,7 @@ def test_changing_targets_marks_the_agreement_for_recomputation(cast, standard, 
     assert SLADefinition.objects.get(pk=standard.pk).clocks_stale_since is None
     update_agreement(standard, actor=cast.admin, warning_thresholds=[50])
     assert SLADefinition.objects.get(pk=standard.pk).checkpoints == [50, 100]
-    engine.recompute_agreement(standard.pk)
+    recompute.recompute_agreement(standard.pk)
     assert clocks_of(incident)["resolution"].next_check_at == at(*MONDAY, 11)
 
 

@@ -18,7 +18,7 @@ from django.utils import timezone
 from core.models import Notification
 from incidents.choices import Impact, Priority, State, Urgency
 from incidents.models import Incident, IncidentEvent, next_numbers
-from sla import engine, escalation, notifications, tasks
+from sla import escalation, notifications, recompute, tasks
 from sla.models import ClockThresholdEvent, SLAClock
 from tests.conftest import ROOT
 from tests.factories import AssignmentGroupFactory
@@ -77,7 +77,7 @@ def overdue_incidents(cast, agreement, count, overdue_by=5 * H, due=True):
                  assignment_group=cast.group, organisation=cast.org)
         for incident in incidents
     ])
-    engine.recompute_agreement(agreement.pk)
+    recompute.recompute_agreement(agreement.pk)
     assert SLAClock.objects.filter(next_check_at__lte=timezone.now()).count() == (count if due else 0)
     return incidents
 
