@@ -88,6 +88,11 @@ def test_a_late_update_escalates_once_per_interval_and_stays_on_record(cast, upd
     assert 'data-testid="sla-clock-update" data-status="running"' in page
     assert 'data-testid="sla-late-before">2025-06-02 13:00<' in page
 
+    frozen.set(at(*MONDAY, 17, 10))  # 75 % of the new interval: at risk again, though breached once
+    escalation.scan_due_clocks()
+    now = dashboard_figures(Q(), Period(date(2025, 6, 2), date(2025, 6, 8)))["now"]
+    assert [c.pk for c in now["at_risk"]] == [clock.pk] and now["breached_count"] == 0
+
     frozen.set(at(2025, 6, 3, 9, 30))  # 18:00 passed: late again, a second escalation for the new interval
     escalation.scan_due_clocks()
     events = ClockThresholdEvent.objects.filter(clock=clock, threshold_percent=100).order_by("run")

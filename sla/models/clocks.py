@@ -147,8 +147,8 @@ class SLAClock(TimeStampedModel):
             # The dashboard's "breached now" and "at risk now" (its period figures come from the roll-up).
             models.Index(fields=["breached_at"], condition=Q(breached=True, state__in=OPEN_CLOCK_STATES),
                          name="sla_clock_breached_open"),
-            models.Index(fields=["due_at"], condition=Q(state=ClockState.RUNNING, breached=False,
-                                                         handled_percent__gt=0), name="sla_clock_at_risk"),
+            models.Index(fields=["due_at"], condition=Q(state=ClockState.RUNNING, handled_percent__gt=0,
+                                                         handled_percent__lt=BREACH_PERCENT), name="sla_clock_at_risk"),
         ]
         triggers = [
             _outcome_trigger(pgtrigger.Insert, new="new_clocks"),
