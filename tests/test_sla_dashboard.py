@@ -139,8 +139,10 @@ def test_averages_are_the_business_time_to_the_milestone_of_the_clocks_that_reac
     page = client.get(URL, PERIOD).content.decode()
     assert 'data-testid="average-response">on average 1 h 20 min of business time<' in page
     assert 'data-testid="average-resolution"' not in page
+    assert 'class="small text-success" data-testid="goal-response">goal: under 4 h<' in page  # 001 §6.2's 4 h
     data = client.get(API, PERIOD).json()
     assert data["totals"]["response"]["average_seconds"] == 4800
+    assert data["average_goals"] == {"response": 4 * 3600, "resolution": 24 * 3600}
 
 
 def rows(figures, dimension):
@@ -353,7 +355,7 @@ def test_csv_holds_the_same_figures(world, client):
 def test_api_shape(world, client):
     client.force_login(world.cast.manager)
     data = client.get(API, PERIOD).json()
-    assert set(data) == {"period", "totals", "breakdowns", "trend", "now"}
+    assert set(data) == {"period", "totals", "average_goals", "breakdowns", "trend", "now"}
     assert data["period"]["from"] == "2025-03-03" and data["period"]["to"] == "2025-03-16"
     assert data["period"]["start"].startswith("2025-03-03T00:00:00")
     assert set(data["breakdowns"]) == {"service", "priority", "assignment_group", "organisation"}

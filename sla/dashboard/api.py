@@ -82,6 +82,9 @@ class NowSerializer(serializers.Serializer):
 class DashboardSerializer(serializers.Serializer):
     period = PeriodSerializer()
     totals = MetricFiguresSerializer()
+    average_goals = serializers.DictField(
+        child=serializers.IntegerField(),
+        help_text=_("Per metric, the average business time (seconds) the totals are held against."))
     breakdowns = BreakdownsSerializer()
     trend = TrendRowSerializer(many=True)
     now = NowSerializer()

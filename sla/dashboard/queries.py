@@ -30,6 +30,7 @@ running clocks past a warning threshold and not past their target (0 < `handled_
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
+from django.conf import settings
 from django.db import connection
 from django.db.models import F, Q
 from django.db.models.functions import TruncDate
@@ -243,6 +244,12 @@ def now_figures(clocks):
     }
 
 
+def average_goals():
+    """{metric: business seconds} the period's averages are held against (settings; 001 §6.2)."""
+    return {str(Metric.RESPONSE): round(settings.SLA_AVERAGE_RESPONSE_GOAL_HOURS * 3600),
+            str(Metric.RESOLUTION): round(settings.SLA_AVERAGE_RESOLUTION_GOAL_HOURS * 3600)}
+
+
 def dashboard_figures(condition, period):
     """Everything the dashboard shows over `period`, for what satisfies `condition` (the viewer's restriction and
     the chosen filters, a Q over the clocks' sla_kind, priority, service, assignment_group and organisation).
@@ -255,6 +262,7 @@ def dashboard_figures(condition, period):
     return {
         "period": period,
         "totals": totals_of(counts),
+        "average_goals": average_goals(),
         "breakdowns": breakdowns,
         "trend": weekly_trend(counts, period),
         "now": now_figures(clocks),

@@ -15,8 +15,8 @@ register = template.Library()
 
 @register.filter
 def figure_of(row, metric):
-    """A dashboard row's figures of one metric (rows are keyed by the metric's value)."""
-    return row[str(metric)]
+    """A dashboard row's figures of one metric (rows are keyed by the metric's value); None if it has none."""
+    return row.get(str(metric))
 
 
 @register.filter
