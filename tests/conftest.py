@@ -42,6 +42,14 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(scope="session")
+def browser_type_launch_args():
+    """Playwright launches Debian's Chromium, headless (tests/browser.py)."""
+    from tests.browser import LAUNCH_ARGS
+
+    return LAUNCH_ARGS
+
+
 @pytest.fixture(autouse=True)
 def english_by_default():
     """Each test starts in English: a request made as a Chinese-speaking user leaves its language active in the

@@ -1,40 +1,12 @@
 """End to end in headless Chromium: an end user reports, an agent resolves, the end user confirms."""
 
-import os
-import shutil
-
-import pytest
-
 from core.roles import Role
 from incidents.choices import State
 from incidents.models import Incident
+from tests.browser import BROWSER_TESTS, log_in
 from tests.factories import AssignmentGroupFactory, OrganisationFactory, UserFactory
 
-CHROMIUM = shutil.which("chromium") and "/usr/lib/chromium/chromium"
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM or not os.path.exists(CHROMIUM),
-                       reason="Debian's chromium package is not installed (make test installs it)"),
-]
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop in this thread
-
-
-@pytest.fixture(scope="session")
-def browser_type_launch_args():
-    return {
-        "executable_path": CHROMIUM,
-        "headless": True,
-        "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"],
-    }
-
-
-def log_in(page, base, username):
-    page.goto(f"{base}/accounts/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", "secret-pass-123")
-    page.click("button[type=submit]")
+pytestmark = BROWSER_TESTS
 
 
 def test_report_resolve_confirm(live_server, browser, transactional_db, settings):

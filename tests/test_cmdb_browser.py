@@ -1,21 +1,13 @@
 """In headless Chromium: an agent opens a CI and sees its impact graph drawn, zooms it, and follows a node."""
 
 import io
-import os
-
-import pytest
 
 from cmdb.models import ConfigurationItem
 from core.roles import Role
+from tests.browser import BROWSER_TESTS, signed_in_page
 from tests.factories import UserFactory
-from tests.test_browser_incident import CHROMIUM, log_in
-from tests.test_browser_incident import browser_type_launch_args as browser_type_launch_args  # noqa: F401
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM or not os.path.exists(CHROMIUM),
-                       reason="Debian's chromium package is not installed (make test installs it)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 def test_ci_page_draws_the_impact_graph(live_server, browser, transactional_db, settings):
@@ -25,10 +17,7 @@ def test_ci_page_draws_the_impact_graph(live_server, browser, transactional_db, 
     UserFactory(username="bob", organisation=None, role=Role.AGENT)
     call_command("seed_cmdb_demo", stdout=io.StringIO())
     host = ConfigurationItem.objects.get(external_key="esx-01")
-    page = browser.new_context().new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    log_in(page, live_server.url, "bob")
+    page, errors = signed_in_page(browser, live_server.url, "bob")
     page.goto(f"{live_server.url}/cmdb/{host.pk}/")
     page.wait_for_selector("#impact-graph[data-rendered=true]")
     graph = page.locator("#impact-graph")

@@ -1,22 +1,14 @@
 """In headless Chromium: a manager opens the SLA dashboard and its charts are drawn, one series per metric."""
 
-import os
 from datetime import timedelta
-
-import pytest
 
 from core.roles import Role
 from sla.choices import Metric
+from tests.browser import BROWSER_TESTS, signed_in_page
 from tests.factories import UserFactory
-from tests.test_browser_incident import CHROMIUM, log_in
-from tests.test_browser_incident import browser_type_launch_args as browser_type_launch_args  # noqa: F401
 from tests.test_sla_dashboard import Builder
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM or not os.path.exists(CHROMIUM),
-                       reason="Debian's chromium package is not installed (make test installs it)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 def test_the_dashboard_draws_the_trend_and_every_breakdown(live_server, browser, transactional_db, settings):
@@ -32,10 +24,7 @@ def test_the_dashboard_draws_the_trend_and_every_breakdown(live_server, browser,
     b.clock(Metric.RESPONSE, "met", now - timedelta(days=2), service=cast.service, group=cast.group)
     b.clock(Metric.RESOLUTION, "breached", now - timedelta(days=9), stopped=now - timedelta(days=8),
             group=cast.group)
-    page = browser.new_context().new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    log_in(page, live_server.url, "boss")
+    page, errors = signed_in_page(browser, live_server.url, "boss")
     page.goto(f"{live_server.url}/sla/dashboard/?period=30")
     page.wait_for_function("() => window.Chart && Chart.getChart(document.getElementById('chart-trend'))")
     trend = page.evaluate("""() => Chart.getChart(document.getElementById('chart-trend')).data.datasets.map(

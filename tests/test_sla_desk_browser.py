@@ -1,29 +1,19 @@
 """In headless Chromium: an administrator adds rows to a calendar's weekly periods with "Add a row" and saves it."""
 
-import os
 
-import pytest
 
 from core.roles import Role
 from sla.models import BusinessCalendar
+from tests.browser import BROWSER_TESTS, signed_in_page
 from tests.factories import UserFactory
-from tests.test_browser_incident import CHROMIUM, log_in
-from tests.test_browser_incident import browser_type_launch_args as browser_type_launch_args  # noqa: F401
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not CHROMIUM or not os.path.exists(CHROMIUM),
-                       reason="Debian's chromium package is not installed (make test installs it)"),
-]
+pytestmark = BROWSER_TESTS
 
 
 def test_a_calendar_gets_a_split_saturday_through_added_rows(live_server, browser, transactional_db, settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     UserFactory(username="root", organisation=None, role=Role.ADMIN)
-    page = browser.new_context().new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    log_in(page, live_server.url, "root")
+    page, errors = signed_in_page(browser, live_server.url, "root")
     page.goto(f"{live_server.url}/sla/calendars/new/")
     rows = page.locator("[data-rows=periods] tbody tr")
     offered = rows.count()  # the office week, Monday to Friday, and a few blank rows
