@@ -148,3 +148,26 @@ def test_the_dashboard_reads_the_same_before_and_after_the_beat_task(cast, agree
     assert before["totals"] == after["totals"] and before["trend"] == after["trend"]
     assert pct(after["totals"]["response"]) == (0, 3, 0.0)
     assert not OutcomeChange.objects.exists()
+
+
+def test_clocks_loaded_with_triggers_off_are_counted_by_the_rebuild_command(cast, agreement, frozen):
+    from io import StringIO
+
+    from django.core.management import call_command
+    from django.db import connection
+
+    frozen.set(at(*MONDAY, 9))
+    incident = report(cast)
+    services.add_comment(incident, actor=cast.agent, body="On it.")
+    outcomes.fold_changes()
+    with connection.cursor() as cursor:  # a bulk load that bypasses the triggers
+        cursor.execute("SET LOCAL session_replication_role = replica")
+        cursor.execute("UPDATE sla_slaclock SET met = false, breached = true, breached_at = stopped_at "
+                       "WHERE metric = 'response'")
+        cursor.execute("SET LOCAL session_replication_role = DEFAULT")
+    assert outcome_counts(Q(), PERIOD)["priority"][3]["response_met"] == 1  # the roll-up did not see it
+    out = StringIO()
+    call_command("rebuild_sla_rollup", stdout=out)
+    assert "SLA roll-up rebuilt" in out.getvalue()
+    assert_rollup_matches_the_clocks()
+    assert outcome_counts(Q(), PERIOD)["priority"][3]["response_breached"] == 1
