@@ -34,6 +34,11 @@ def _subject(template, context):
     return " ".join(render_to_string(template, context).split())
 
 
+def _mail(recipient, subject, body, connection):
+    if recipient.email:
+        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email], connection=connection).send()
+
+
 def notify(recipient, *, key, subject_template, body_template, context, url="", connection=None):
     """Render in the recipient's language, store, mail. A repeated key (task delivered twice) does nothing.
 
@@ -49,9 +54,7 @@ def notify(recipient, *, key, subject_template, body_template, context, url="", 
     try:
         with transaction.atomic():
             Notification.objects.create(recipient=recipient, key=key, subject=subject[:300], body=body, url=url)
-            if recipient.email:
-                EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email],
-                             connection=connection).send()
+            _mail(recipient, subject, body, connection)
     except IntegrityError:
         return False
     return True
@@ -86,9 +89,9 @@ def notify_each(recipient, notices, *, digest_subject_template, digest_body_temp
             new = _store_new(recipient, rows)
             fresh = [{"subject": subject, "url": settings.PORTAL_BASE_URL + url}
                      for key, subject, url in rows if key in new]
-            if fresh and recipient.email:
+            if fresh:
                 ctx = {"recipient": recipient, "notices": fresh, "count": len(fresh),
                        "portal_url": settings.PORTAL_BASE_URL}
-                EmailMessage(_subject(digest_subject_template, ctx), render_to_string(digest_body_template, ctx),
-                             settings.DEFAULT_FROM_EMAIL, [recipient.email], connection=connection).send()
+                _mail(recipient, _subject(digest_subject_template, ctx), render_to_string(digest_body_template, ctx),
+                      connection)
     return len(fresh)

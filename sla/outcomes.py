@@ -12,6 +12,7 @@ from django.db import connection, transaction
 from django.utils import timezone
 
 from .models import OutcomeChange, OutcomeDay, OutcomeRollup, SLAClock
+from .models.clocks import OUTCOMES_OF
 
 logger = logging.getLogger(__name__)
 
@@ -35,19 +36,11 @@ folded AS (
 SELECT id FROM folded WHERE met = 0 AND breached = 0 AND reached = 0
 """  # noqa: S608 - table names only; the zone is a parameter
 
+# The clocks' outcomes as the triggers see them (sla.models.clocks.OUTCOMES_OF), every clock counting once.
 REBUILD = f"""
 INSERT INTO {OutcomeDay._meta.db_table} (day, {_KEY}, {_SUMS})
 SELECT (outcome_at AT TIME ZONE %(zone)s)::date, {_KEY}, sum(met), sum(breached), sum(reached), sum(seconds)
-FROM (
-    SELECT CASE WHEN breached THEN breached_at ELSE stopped_at END AS outcome_at, metric, sla_kind, priority,
-           service_id, assignment_group_id, organisation_id, CASE WHEN breached THEN 0 ELSE 1 END AS met,
-           CASE WHEN breached THEN 1 ELSE 0 END AS breached, 0 AS reached, 0::bigint AS seconds
-    FROM {SLAClock._meta.db_table} WHERE met OR breached
-    UNION ALL
-    SELECT stopped_at, metric, sla_kind, priority, service_id, assignment_group_id, organisation_id, 0, 0, 1,
-           round(extract(epoch FROM business_elapsed))::bigint
-    FROM {SLAClock._meta.db_table} WHERE state = 'stopped' AND metric <> 'update'
-) AS outcomes
+FROM ({OUTCOMES_OF.format(rows=SLAClock._meta.db_table, delta=1)}) AS outcomes
 WHERE outcome_at IS NOT NULL
 GROUP BY 1, {_KEY}
 """  # noqa: S608 - table names only; the zone is a parameter

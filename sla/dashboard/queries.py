@@ -216,9 +216,8 @@ def weekly_trend(counts, period):
 
 
 def breached_now(clocks):
-    # A progress-update clock late in an earlier interval and on time in this one is not overdue now.
-    return clocks.filter(state__in=OPEN_CLOCK_STATES, breached=True).exclude(
-        metric=Metric.UPDATE, handled_percent__lt=BREACH_PERCENT)
+    # Past the target now (handled 100 %), not only once (a progress-update clock late in an earlier interval).
+    return clocks.filter(state__in=OPEN_CLOCK_STATES, breached=True, handled_percent__gte=BREACH_PERCENT)
 
 
 def at_risk_now(clocks):

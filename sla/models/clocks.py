@@ -37,7 +37,7 @@ from .definitions import BREACH_PERCENT, SLADefinition
 # stopped at its milestone is also "reached" at its stop, with the business time it used (for averages; not for
 # progress updates, whose last interval says nothing on its own).
 # (PostgreSQL allows transition tables only on single-event triggers: one trigger each for INSERT, UPDATE, DELETE.)
-_OUTCOMES_OF = """
+OUTCOMES_OF = """
     SELECT CASE WHEN breached THEN breached_at ELSE stopped_at END AS outcome_at, metric, sla_kind, priority,
            service_id, assignment_group_id, organisation_id, CASE WHEN breached THEN 0 ELSE {delta} END AS met,
            CASE WHEN breached THEN {delta} ELSE 0 END AS breached, 0 AS reached, 0::bigint AS seconds
@@ -60,7 +60,7 @@ RETURN NULL;
 
 
 def _outcome_trigger(operation, *, old=None, new=None):
-    parts = [_OUTCOMES_OF.format(rows=rows, delta=delta) for rows, delta in ((old, -1), (new, 1)) if rows]
+    parts = [OUTCOMES_OF.format(rows=rows, delta=delta) for rows, delta in ((old, -1), (new, 1)) if rows]
     return pgtrigger.Trigger(
         name=f"sla_clock_outcomes_{str(operation).lower()}", level=pgtrigger.Statement, when=pgtrigger.After,
         operation=operation, referencing=pgtrigger.Referencing(old=old, new=new),
@@ -175,9 +175,9 @@ class SLAClock(TimeStampedModel):
 
     @property
     def on_time_again(self):
-        """A progress-update clock late in an earlier interval and within target in the current one."""
-        return (self.metric == Metric.UPDATE and self.breached and self.is_open
-                and self.handled_percent < BREACH_PERCENT)
+        """Breached, open, and within target now: a progress-update clock late in an earlier interval (a breach
+        otherwise leaves its clock at 100 % handled)."""
+        return self.breached and self.is_open and self.handled_percent < BREACH_PERCENT
 
     @property
     def status_label(self):
