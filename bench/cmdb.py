@@ -17,12 +17,10 @@ import argparse
 import csv
 import io
 import json
-import os
 import random
-import statistics
 import time
 
-from bench.database import bench_database_url
+from bench.database import bench_database_url, setup_django
 
 SOURCE = "bench"
 POD = {"switch": 2, "server": 100, "vm": 1000, "app": 1500, "service": 100, "desktop": 2280, "contract": 10,
@@ -146,22 +144,6 @@ def copy_relationships(rows, chunk=5000):
     return len(rows)
 
 
-def timed(function, repeat):
-    values = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        values.append((time.perf_counter() - started) * 1000)
-    return values
-
-
-def summary(values):
-    from .measure import percentile
-
-    return {"median_ms": round(statistics.median(values), 1), "p95_ms": round(percentile(values, 0.95), 1),
-            "max_ms": round(max(values), 1), "n": len(values)}
-
-
 def main(argv=None):
     parser = argparse.ArgumentParser(prog="python -m bench.cmdb", description=__doc__.split("\n")[0])
     parser.add_argument("--pods", type=int, default=20, help="pods of 5,000 CIs (default 20: 100,000 CIs)")
@@ -169,17 +151,8 @@ def main(argv=None):
     parser.add_argument("--fresh", action="store_true", help="empty the CMDB tables first")
     parser.add_argument("--json", help="also write the figures to this file")
     args = parser.parse_args(argv)
-    url = database_url()
-    from .incidents import ensure_database, machine
-
-    ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itsm.settings")
-    import django
-
-    django.setup()
+    setup_django(database_url())
     from django.core.files.uploadedfile import SimpleUploadedFile
-    from django.core.management import call_command
     from django.db import connection
     from rest_framework.authtoken.models import Token
 
@@ -190,13 +163,12 @@ def main(argv=None):
 
     from . import measure
 
-    call_command("migrate", verbosity=0)
     cast = seed_reference_data()
     agent = cast.users["agent"]
     token = Token.objects.get_or_create(user=agent)[0].key
     SeedCommand().seed_classes()
     SeedCommand().seed_types()
-    figures = {"machine": machine(), "pods": args.pods, "targets": TARGETS}
+    figures = {"machine": measure.machine(), "pods": args.pods, "targets": TARGETS}
     rng = random.Random(2025)
     if args.fresh:
         with connection.cursor() as cursor:
@@ -226,13 +198,16 @@ def main(argv=None):
     sizes = [len(graph.dependants([pk])) for pk in switches[:3]]
     figures["impact_dependants"] = sizes
     print(f"dependants of a core switch: {sizes}", flush=True)
-    figures["impact_down"] = summary(timed(lambda: graph.dependants([rng.choice(switches)]), args.requests))
+    def timed(function, repeat=args.requests):
+        return measure.summary(measure.time_calls(function, repeat))
+
+    figures["impact_down"] = timed(lambda: graph.dependants([rng.choice(switches)]))
     print(f"impact down (function): {figures['impact_down']}", flush=True)
     services = list(ConfigurationItem.objects.filter(external_source=SOURCE, ci_class__is_service=True)
                     .values_list("pk", flat=True)[:200])
-    figures["impact_up"] = summary(timed(lambda: graph.dependencies([rng.choice(services)]), args.requests))
-    figures["affected_services"] = summary(
-        timed(lambda: graph.affected_services([rng.choice(switches)]), max(20, args.requests // 10)))
+    figures["impact_up"] = timed(lambda: graph.dependencies([rng.choice(services)]))
+    figures["affected_services"] = timed(lambda: graph.affected_services([rng.choice(switches)]),
+                                         max(20, args.requests // 10))
     print(f"impact up: {figures['impact_up']}; affected services: {figures['affected_services']}", flush=True)
 
     api = "/api/v1/cmdb/cis/"

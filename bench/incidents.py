@@ -10,45 +10,12 @@ Not part of the test suite: figures go into docs/benchmarks.md. `--check` only r
 import argparse
 import json
 import os
-import platform
 import random
-import subprocess
-from pathlib import Path
-from urllib.parse import quote, urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit
 
-from bench.database import bench_database_url
+from bench.database import bench_database_url, setup_django
 
-ROOT = Path(__file__).resolve().parent.parent
 WORD_ZH, WORD_EN = "打印", "VPN"
-
-
-def ensure_database(url):
-    import psycopg
-    from psycopg import sql
-
-    parts = urlsplit(url)
-    name = parts.path.lstrip("/")
-    with psycopg.connect(urlunsplit(parts._replace(path="/postgres")), autocommit=True) as conn:
-        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
-            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-
-
-def machine():
-    from django.db import connection
-
-    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
-               platform.processor())
-    memory_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
-    with connection.cursor() as cursor:
-        cursor.execute("SHOW server_version")
-        server = cursor.fetchone()[0]
-        cursor.execute("SHOW shared_buffers")
-        buffers = cursor.fetchone()[0]
-    revision = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True,
-                              check=False).stdout.strip()
-    return {"revision": revision, "cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1),
-            "python": platform.python_version(), "postgresql": server, "shared_buffers": buffers,
-            "os": platform.platform(), "load_average": os.getloadavg()}
 
 
 def build_scenarios(numbers, few_comments, many_comments, service_id):
@@ -110,17 +77,11 @@ def parse_args(argv):
 def main(argv=None):
     args = parse_args(argv)
     url = bench_database_url(args.database_url, override_variable="BENCH_DATABASE_URL", default_name="itsm_bench")
-    ensure_database(url)
-    os.environ["DATABASE_URL"] = url
     if args.pg_options:
         os.environ["PGOPTIONS"] = args.pg_options  # read by libpq: this process and the server's workers
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itsm.settings")
     os.environ.setdefault("CELERY_QUEUE", f"bench-{os.getpid()}")  # creation mail waits here, purged at the end
-
-    import django
-
-    django.setup()
-    from django.core.management import call_command
+    print(f"database: {urlsplit(url)._replace(netloc=urlsplit(url).hostname or '').geturl()}", flush=True)
+    setup_django(url)
     from django.db.models import Count
     from django.utils import timezone
     from rest_framework.authtoken.models import Token
@@ -132,12 +93,10 @@ def main(argv=None):
     from . import measure, report
     from .seed import seed_incidents, truncate_incidents
 
-    print(f"database: {urlsplit(url)._replace(netloc=urlsplit(url).hostname or '').geturl()}", flush=True)
-    call_command("migrate", verbosity=0)
     cast = seed_reference_data()
     agent = cast.users["agent"]
     token = Token.objects.get_or_create(user=agent)[0].key
-    figures = {"machine": machine(), "n": args.n, "args": vars(args)}
+    figures = {"machine": measure.machine(), "n": args.n, "args": vars(args)}
 
     if args.check:
         paths = [("queue page", "/desk/incidents/", False), ("queue API", "/api/v1/incidents/", True)]

@@ -1,4 +1,5 @@
-"""Measuring the incident pages and API: latency through a real gunicorn on loopback, queries in-process.
+"""Measuring for the benchmarks: pages and API through a real gunicorn on loopback, queries in-process, calls timed
+in-process, and the machine it all ran on.
 
 Latency is what one client sees, sequentially, one request after another (gunicorn's sync workers close every
 connection, so each request pays a loopback connect too, as a browser without keep-alive would). Query counts come
@@ -10,6 +11,7 @@ import http.client
 import json
 import math
 import os
+import platform
 import re
 import signal
 import socket
@@ -29,6 +31,43 @@ ROOT = Path(__file__).resolve().parent.parent
 def percentile(values, fraction):
     ordered = sorted(values)
     return ordered[max(0, math.ceil(fraction * len(ordered)) - 1)]
+
+
+def time_calls(function, repeat, *, warmup=0):
+    """Milliseconds each of `repeat` calls of `function` took, in this process, after `warmup` untimed calls."""
+    for _ in range(warmup):
+        function()
+    values = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        function()
+        values.append((time.perf_counter() - started) * 1000)
+    return values
+
+
+def summary(values):
+    """Median, p95 and max of some milliseconds, rounded for the record."""
+    return {"median_ms": round(statistics.median(values), 1), "p95_ms": round(percentile(values, 0.95), 1),
+            "max_ms": round(max(values), 1), "n": len(values)}
+
+
+def machine():
+    """What the figures were measured on: the code's revision, the machine, PostgreSQL and the load average."""
+    from django.db import connection
+
+    cpu = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+               platform.processor())
+    memory_kb = next(int(line.split()[1]) for line in open("/proc/meminfo") if line.startswith("MemTotal"))
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version")
+        server = cursor.fetchone()[0]
+        cursor.execute("SHOW shared_buffers")
+        buffers = cursor.fetchone()[0]
+    revision = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=ROOT, capture_output=True, text=True,
+                              check=False).stdout.strip()
+    return {"revision": revision, "cpu": cpu, "cores": os.cpu_count(), "memory_gb": round(memory_kb / 1024 / 1024, 1),
+            "python": platform.python_version(), "postgresql": server, "shared_buffers": buffers,
+            "os": platform.platform(), "load_average": os.getloadavg()}
 
 
 def free_port():

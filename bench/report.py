@@ -5,6 +5,13 @@ TARGET_QUERIES = 10
 TARGET_SEED_SECONDS_PER_100K = 90
 
 
+def machine_line(info):
+    """One line on the machine (bench.measure.machine()), for the benchmarks that print no full report."""
+    load = ", ".join(f"{x:.1f}" for x in info["load_average"])
+    return (f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; PostgreSQL {info['postgresql']} "
+            f"(shared_buffers {info['shared_buffers']}); load average {load}")
+
+
 def _mark(ok):
     return "met" if ok else "MISSED"
 

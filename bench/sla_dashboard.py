@@ -20,13 +20,14 @@ the last 90 days, 10 times each after one warm-up; median and max are printed ag
 """
 
 import argparse
-import os
 import statistics
 import time
 from datetime import time as clock_time
 from datetime import timedelta
 
-from bench.database import bench_database_url
+from bench import measure
+from bench.database import bench_database_url, setup_django
+from bench.report import machine_line
 
 AGREEMENT = "Dashboard bench SLA"
 TARGET_S = 1.0
@@ -144,14 +145,13 @@ def seed(cast, agreement, wanted, fresh, say):
 
 
 def timed(client, url, repeat):
-    client.get(url)  # warm-up: caches, the first connection
-    seconds = []
-    for _ in range(repeat):
-        started = time.perf_counter()
+    """Median and max seconds of `repeat` GETs, after one warm-up (caches, the first connection)."""
+    def get():
         response = client.get(url)
-        seconds.append(time.perf_counter() - started)
         assert response.status_code == 200, (url, response.status_code)
-    return statistics.median(seconds), max(seconds)
+
+    milliseconds = measure.time_calls(get, repeat, warmup=1)
+    return statistics.median(milliseconds) / 1000, max(milliseconds) / 1000
 
 
 def explain(say):
@@ -189,17 +189,8 @@ def main(argv=None):
     parser.add_argument("--explain", action="store_true", help="print the query plans too")
     parser.add_argument("--database-url")
     args = parser.parse_args(argv)
-    url = database_url(args.database_url)
-    from bench.incidents import ensure_database, machine
-
-    ensure_database(url)
-    os.environ["DATABASE_URL"] = url
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "itsm.settings")
-    import django
-
-    django.setup()
+    setup_django(database_url(args.database_url))
     from django.conf import settings
-    from django.core.management import call_command
     from django.test import Client
 
     from incidents.models import Incident
@@ -207,7 +198,6 @@ def main(argv=None):
     from sla.models import OutcomeDay, SLAClock
 
     say = lambda line: print(line, flush=True)  # noqa: E731
-    call_command("migrate", verbosity=0)
     cast, agreement = reference_data()
     say(f"seeding up to {args.incidents:,} incidents with their clocks ...")
     seconds = seed(cast, agreement, args.incidents, args.fresh, say)
@@ -216,10 +206,7 @@ def main(argv=None):
     by_priority = outcome_counts(visible_condition(manager), Period.last_days(90))["priority"].values()
     counted = sum(row[f"{metric}_{outcome}"] for metric in METRICS for outcome in ("met", "breached")
                   for row in by_priority)
-    info = machine()
-    say(f"\nMachine: {info['cpu']}, {info['cores']} cores, {info['memory_gb']} GB; PostgreSQL {info['postgresql']} "
-        f"(shared_buffers {info['shared_buffers']}); load average "
-        f"{', '.join(f'{x:.1f}' for x in info['load_average'])}")
+    say("\n" + machine_line(measure.machine()))
     say(f"Incidents: {Incident.objects.count():,}; clocks: {SLAClock.objects.count():,} (seeding took "
         f"{seconds:.0f} s); clocks counted in the last 90 days: {counted:,}; roll-up rows: "
         f"{OutcomeDay.objects.count():,}")

@@ -206,14 +206,6 @@ def validate_attributes(schema, values, *, prefix="attributes."):
     return cleaned, errors
 
 
-def clean_attributes(schema, values, *, prefix="attributes."):
-    """validate_attributes that raises ValidationError (for services)."""
-    cleaned, errors = validate_attributes(schema, values, prefix=prefix)
-    if errors:
-        raise ValidationError(errors)
-    return cleaned
-
-
 def lock_unique_definitions(definitions):
     """Serialise writers of these unique attributes until the transaction ends (ids sorted: no deadlock)."""
     ids = sorted(d.pk for d in definitions)

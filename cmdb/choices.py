@@ -45,13 +45,6 @@ class ImportState(models.TextChoices):
     FAILED = "failed", _("Failed")
 
 
-IMPORT_STATE_COLOURS = {
-    ImportState.QUEUED: "secondary",
-    ImportState.RUNNING: "info",
-    ImportState.DONE: "success",
-    ImportState.FAILED: "danger",
-}
-
 
 class ImportOutcome(models.TextChoices):
     """What the import did with one row."""

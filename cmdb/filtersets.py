@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core.models import AssignmentGroup, Organisation, User
+from core.roles import is_staff_member
 
 from . import attributes as attrs
 from .choices import Lifecycle
@@ -73,6 +74,14 @@ class ConfigurationItemFilterSet(django_filters.FilterSet):
     class Meta:
         model = ConfigurationItem
         fields = ["q", "ci_class", "state", "owner", "organisation", "support_group"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        user = getattr(self.request, "user", None)
+        if user is not None and not is_staff_member(user):
+            # Customers do not see each other: an end user's organisation choices are their own (the CIs they see).
+            self.filters["organisation"].queryset = Organisation.objects.filter(
+                pk=getattr(user, "organisation_id", None))
 
     def is_valid(self):
         valid = super().is_valid()

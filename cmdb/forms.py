@@ -27,8 +27,7 @@ def _input(kind):
 
 def attribute_field(definition):
     """A form field for one attribute definition; the value is passed to the services as text."""
-    label = f"{definition.label}"
-    common = {"label": label, "required": False, "help_text": definition.help_text}
+    common = {"label": definition.label, "required": False, "help_text": definition.help_text}
     if definition.type == AttributeType.CHOICE:
         choices = [("", "—"), *((c, c) for c in definition.choices or [])]
         return forms.ChoiceField(choices=choices, widget=forms.Select(attrs={"class": "form-select"}), **common)
@@ -114,6 +113,19 @@ class ConfigurationItemForm(forms.Form):
             self.add_error(None, message)
 
 
+def find_ci(visible, text):
+    """The one CI among `visible` that `text` names, by number (“42”, “#42”) or exact name; else a ValidationError
+    to show on the field. For the fields where staff type a CI (a relationship's other end, an incident's CI)."""
+    value = text.strip().lstrip("#")
+    matches = visible.filter(pk=int(value)) if value.isdecimal() else visible.filter(name=value)
+    found = list(matches.select_related("ci_class")[:2])
+    if not found:
+        raise forms.ValidationError(_("No CI “%(value)s”.") % {"value": value})
+    if len(found) > 1:
+        raise forms.ValidationError(_("Several CIs are called “%(value)s”: give the number.") % {"value": value})
+    return found[0]
+
+
 class RelationshipForm(forms.Form):
     DIRECTIONS = [("outgoing", _("this CI —reads→ the other")), ("incoming", _("the other —reads→ this CI"))]
 
@@ -129,14 +141,7 @@ class RelationshipForm(forms.Form):
         self.visible = visible
 
     def clean_other(self):
-        value = self.cleaned_data["other"].strip().lstrip("#")
-        matches = self.visible.filter(pk=int(value)) if value.isdigit() else self.visible.filter(name=value)
-        found = list(matches.select_related("ci_class")[:2])
-        if not found:
-            raise forms.ValidationError(_("No CI “%(value)s”.") % {"value": value})
-        if len(found) > 1:
-            raise forms.ValidationError(_("Several CIs are called “%(value)s”: give the number.") % {"value": value})
-        return found[0]
+        return find_ci(self.visible, self.cleaned_data["other"])
 
 
 class ImportForm(forms.Form):

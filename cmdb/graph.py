@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection
 from django.db.models import Count, Q
 
-from core.models import Organisation, User
+from core.models import Organisation
 
 from .choices import INACTIVE_STATES, Direction
 from .models import ConfigurationItem, Relationship, RelationshipType
@@ -118,9 +118,8 @@ def affected_services(ci_ids, *, max_depth=None, user=None, known_dependants=Non
     organisation_ids = {s.organisation_id for s in services if s.organisation_id}
     organisations = list(Organisation.objects.filter(pk__in=organisation_ids).annotate(
         user_count=Count("users", filter=Q(users__is_active=True))).order_by("name"))
-    user_count = User.objects.filter(organisation_id__in=organisation_ids, is_active=True).count() \
-        if organisation_ids else 0
-    return AffectedServices(services=services, organisations=organisations, user_count=user_count)
+    return AffectedServices(services=services, organisations=organisations,
+                            user_count=sum(o.user_count for o in organisations))
 
 
 def would_create_cycle(source_id, target_id, type_id):
@@ -141,6 +140,23 @@ def would_create_cycle(source_id, target_id, type_id):
     with connection.cursor() as cursor:
         cursor.execute(sql, {"source": source_id, "target": target_id, "type": type_id})
         return cursor.fetchone()[0]
+
+
+def relationships_of(ci, user):
+    """The relationships of `ci` whose both ends `user` may see, by type name (for a CI's page and its API)."""
+    return (Relationship.objects.visible_to(user).involving(ci)
+            .select_related("type", "source__ci_class", "target__ci_class").order_by("type__name", "id"))
+
+
+def read_from(ci, relationships):
+    """Each relationship as read from `ci`: outgoing ones with the forward label, incoming ones with the reverse."""
+    rows = []
+    for rel in relationships:
+        outgoing = rel.source_id == ci.pk
+        rows.append({"id": rel.pk, "type": rel.type, "direction": "outgoing" if outgoing else "incoming",
+                     "label": rel.type.forward_label if outgoing else rel.type.reverse_label,
+                     "other": rel.target if outgoing else rel.source, "external_source": rel.external_source})
+    return rows
 
 
 def impact_graph(ci, *, user, max_depth=None, node_limit=250, down=None, up=None):

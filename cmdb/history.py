@@ -36,7 +36,7 @@ def _snapshot(event):
 class _Names:
     """Resolves ids in snapshots to names with one query per kind."""
 
-    def __init__(self, snapshots, extra_users=()):
+    def __init__(self, ci, snapshots, extra_users=()):
         wanted = {name: set() for name in _REFERENCES}
         for snapshot in snapshots:
             for name in _REFERENCES:
@@ -45,7 +45,12 @@ class _Names:
         wanted["owner"].update(u for u in extra_users if u)
         self.names = {name: {o.pk: str(o) for o in model.objects.filter(pk__in=wanted[name])}
                       for name, model in _REFERENCES.items()}
-        self.labels = {(d.key): d.label for d in AttributeDefinition.objects.all()}
+        # Classes may give one key different labels (a server's "IP address", a network device's "Management IP"):
+        # the CI's own class and its ancestors win; a key no class of its lineage defines takes any class's label.
+        lineage = {c.pk for c in ci.ci_class.lineage()}
+        definitions = sorted(AttributeDefinition.objects.only("key", "label", "ci_class_id"),
+                             key=lambda d: d.ci_class_id in lineage)
+        self.labels = {d.key: d.label for d in definitions}
         self.states = dict(Lifecycle.choices)
 
     def show(self, field, value):
@@ -111,7 +116,7 @@ def ci_history(ci):
     ci_events = list(_ci_events().filter(pgh_obj_id=ci.pk).order_by("pgh_created_at", "pgh_id"))
     rel_events = list(_relationship_events(ci).order_by("pgh_created_at", "pgh_id"))
     snapshots = [_snapshot(e) for e in ci_events]
-    names = _Names(snapshots, extra_users=[_user_of(e) for e in ci_events + rel_events])
+    names = _Names(ci, snapshots, extra_users=[_user_of(e) for e in ci_events + rel_events])
     types = RelationshipType.objects.in_bulk({e.type_id for e in rel_events})
     others = dict(ConfigurationItem.objects.filter(
         pk__in={e.source_id for e in rel_events} | {e.target_id for e in rel_events}).values_list("pk", "name"))
@@ -158,7 +163,7 @@ def compare(ci, earlier, later):
     """What changed on the CI between two instants: field and attribute changes, relationships added and removed."""
     before, before_links = ci_as_of(ci, earlier)
     after, after_links = ci_as_of(ci, later)
-    names = _Names([s for s in (before, after) if s])
+    names = _Names(ci, [s for s in (before, after) if s])
     return {
         "existed_before": before is not None,
         "exists_after": after is not None,

@@ -392,6 +392,18 @@ def create_job(*, actor, file, relationships_file=None, external_source="import"
     )
 
 
+def start_job(job):
+    """Import a small file at once; queue a larger one for the worker once the job is committed. True if it ran."""
+    if job.size <= sync_max_bytes():
+        run_job(job.pk)
+        return True
+    from .tasks import run_import_job  # the task module imports this one
+
+    job_id = job.pk
+    transaction.on_commit(lambda: run_import_job.delay(job_id))
+    return False
+
+
 def run_job(job_id):
     """Run a queued job (idempotent: a finished job is left as it is; a redelivered running one runs again)."""
     updated = ImportJob.objects.filter(pk=job_id, state__in=[ImportState.QUEUED, ImportState.RUNNING]).update(

@@ -23,18 +23,18 @@ def stale_after_days():
     return getattr(settings, "CMDB_STALE_AFTER_DAYS", 30)
 
 
+def _active(user):
+    return user is not None and user.is_authenticated and user.is_active
+
+
 def can_edit_cis(user):
     """Create and edit CIs and relationships, run imports: the service desk and operations staff."""
-    return bool(user and user.is_authenticated and user.is_active and is_staff_member(user))
+    return _active(user) and is_staff_member(user)
 
 
 def can_define_classes(user):
     """Define CI classes, their attributes and relationship types: rules administrators own."""
-    return bool(user and user.is_authenticated and user.is_active and is_admin(user))
-
-
-def _active(user):
-    return user is not None and user.is_authenticated and user.is_active
+    return _active(user) and is_admin(user)
 
 
 class ConfigurationItemQuerySet(models.QuerySet):
@@ -85,6 +85,4 @@ class RelationshipQuerySet(models.QuerySet):
 class ImportJobQuerySet(models.QuerySet):
     def visible_to(self, user):
         """Import jobs are staff work: staff see them all, end users none."""
-        if _active(user) and is_staff_member(user):
-            return self
-        return self.none()
+        return self if can_edit_cis(user) else self.none()

@@ -7,9 +7,10 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import transaction
+from django.core.validators import slug_re
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.decorators import staff_required
@@ -24,9 +25,9 @@ from .filtersets import ConfigurationItemFilterSet
 from .forms import CompareForm, ConfigurationItemForm, ImportForm, RelationshipForm
 from .models import CIClass, ConfigurationItem, ImportJob, Relationship
 from .querysets import can_edit_cis
-from .tasks import run_import_job
 
 PAGE_SIZE = 50
+IMPORT_SECTIONS = {"cis": gettext_lazy("CIs"), "relationships": gettext_lazy("Relationships")}
 
 
 def _visible(request):
@@ -62,18 +63,6 @@ def _display(definition, value):
     return value
 
 
-def _relationship_rows(request, ci):
-    rows = []
-    rels = (Relationship.objects.visible_to(request.user).involving(ci)
-            .select_related("type", "source__ci_class", "target__ci_class").order_by("type__name", "id"))
-    for rel in rels:
-        outgoing = rel.source_id == ci.pk
-        rows.append({"id": rel.pk, "label": rel.type.forward_label if outgoing else rel.type.reverse_label,
-                     "other": rel.target if outgoing else rel.source, "outgoing": outgoing, "type": rel.type,
-                     "external_source": rel.external_source})
-    return rows
-
-
 @login_required
 @require_GET
 def ci_detail(request, pk):
@@ -89,12 +78,12 @@ def _detail_context(request, ci, forms):
     down, up = graph.dependants([ci.pk]), graph.dependencies([ci.pk])
     impact = graph.impact_graph(ci, user=request.user, down=down, up=up)
     affected = graph.affected_services([ci.pk], user=request.user, known_dependants=down)
-    editable = can_edit_cis(request.user)
     return {
-        "ci": ci, "attributes": attributes, "extra_attributes": extra, "relationships": _relationship_rows(request, ci),
+        "ci": ci, "attributes": attributes, "extra_attributes": extra,
+        "relationships": graph.read_from(ci, graph.relationships_of(ci, request.user)),
         "graph": impact, "dependants": [n for n in impact["nodes"] if n["side"] == "down"],
         "dependencies": [n for n in impact["nodes"] if n["side"] == "up"], "affected": affected,
-        "can_edit": editable,
+        "can_edit": can_edit_cis(request.user),
         "relationship_form": forms.get("relationship") or RelationshipForm(visible=_visible(request)),
         "compare_form": forms.get("compare") or CompareForm(),
         "linked_incidents": incidents_of_ci(ci, request.user),
@@ -104,7 +93,9 @@ def _detail_context(request, ci, forms):
 @staff_required
 @require_http_methods(["GET", "POST"])
 def ci_create(request):
-    ci_class = CIClass.objects.filter(code=request.GET.get("class") or request.POST.get("ci_class")).first()
+    code = request.GET.get("class") or request.POST.get("ci_class") or ""
+    # Class codes are slugs; anything else (a NUL byte) names no class rather than reaching the database.
+    ci_class = CIClass.objects.filter(code=code).first() if slug_re.match(code) else None
     if ci_class is None:
         return render(request, "cmdb/ci_choose_class.html", {"classes": CIClass.objects.all()})
     form = ConfigurationItemForm(request.POST or None, schema=attrs.schema_for(ci_class))
@@ -171,8 +162,9 @@ def relationship_add(request, pk):
 def relationship_delete(request, pk, relationship_id):
     ci = _get_ci(request, pk)
     rel = get_object_or_404(Relationship.objects.visible_to(request.user).involving(ci), pk=relationship_id)
-    run_service(request, lambda: services.delete_relationship(rel, actor=request.user))
-    messages.success(request, _("Relationship removed."))
+    _done, status = run_service(request, lambda: services.delete_relationship(rel, actor=request.user))
+    if status == 200:
+        messages.success(request, _("Relationship removed."))
     return redirect("cmdb:detail", pk=ci.pk)
 
 
@@ -211,11 +203,7 @@ def import_page(request):
                 form.add_error("file", getattr(exc, "message", None) or " ".join(getattr(exc, "messages", [])))
                 status = getattr(exc, "status_code", 400)
             else:
-                if job.size <= importer.sync_max_bytes():
-                    importer.run_job(job.pk)
-                else:
-                    job_id = job.pk
-                    transaction.on_commit(lambda: run_import_job.delay(job_id))
+                importer.start_job(job)
                 return redirect("cmdb:import-job", pk=job.pk)
     jobs = ImportJob.objects.visible_to(request.user).select_related("created_by").defer(
         "payload", "relationships_payload", "rows")[:20]
@@ -230,6 +218,12 @@ def import_job(request, pk):
     outcome = request.GET.get("outcome") or ImportOutcome.REFUSED
     rows = [r for r in job.rows if outcome == "all" or r["outcome"] == outcome]
     page = Paginator(rows, 100).get_page(request.GET.get("page"))
+    # The report stores outcome and section codes; the page shows their translated labels.
+    labels = {**dict(ImportOutcome.choices), **IMPORT_SECTIONS}
+    page.object_list = [{**r, "outcome": labels.get(r["outcome"], r["outcome"]),
+                         "section": labels.get(r["section"], r["section"])} for r in page]
+    summary = {section: [(labels.get(key, key), n) for key, n in (job.summary.get(section) or {}).items()]
+               for section in IMPORT_SECTIONS}
     template = "cmdb/partials/import_job.html" if request.htmx else "cmdb/import_job.html"
-    return render(request, template, {"job": job, "page": page, "outcome": outcome,
+    return render(request, template, {"job": job, "page": page, "outcome": outcome, "summary": summary,
                                       "outcomes": ImportOutcome.choices})

@@ -38,7 +38,10 @@ def roles_of(user):
         return frozenset()
     cached = getattr(user, "_itsm_roles", None)
     if cached is None:
-        cached = frozenset(user.groups.values_list("name", flat=True))
+        if "groups" in getattr(user, "_prefetched_objects_cache", {}):  # a list of people: prefetch_related("groups")
+            cached = frozenset(group.name for group in user.groups.all())
+        else:
+            cached = frozenset(user.groups.values_list("name", flat=True))
         if user.is_superuser:
             cached = cached | {Role.ADMIN}
         user._itsm_roles = cached

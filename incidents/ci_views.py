@@ -4,14 +4,16 @@ from django import forms
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_GET, require_POST
 
+from cmdb.forms import find_ci
 from cmdb.models import ConfigurationItem
 from core.decorators import staff_required
 from core.views_helpers import run_service
 
 from . import ci_services
+from .models import CILink
 from .views import _get_incident
 
 
@@ -23,21 +25,14 @@ class LinkCIForm(forms.Form):
         self.user = user
 
     def clean_ci(self):
-        value = self.cleaned_data["ci"].strip().lstrip("#")
-        visible = ConfigurationItem.objects.visible_to(self.user)
-        found = list((visible.filter(pk=int(value)) if value.isdigit() else visible.filter(name=value))[:2])
-        if not found:
-            raise forms.ValidationError(_("No CI “%(value)s”.") % {"value": value})
-        if len(found) > 1:
-            raise forms.ValidationError(_("Several CIs are called “%(value)s”: give the number.") % {"value": value})
-        return found[0]
+        return find_ci(ConfigurationItem.objects.visible_to(self.user), self.cleaned_data["ci"])
 
 
 @staff_required
 @require_GET
-def panel(request, number, form=None):
+def panel(request, number):
     incident = _get_incident(request, number)
-    context = {"incident": incident, "form": form or LinkCIForm(user=request.user),
+    context = {"incident": incident, "form": LinkCIForm(user=request.user),
                **ci_services.ci_overview(incident, request.user)}
     return render(request, "incidents/partials/cis.html", context)
 
@@ -65,7 +60,7 @@ def link(request, number):
 @require_POST
 def unlink(request, number, ci_id):
     incident = _get_incident(request, number)
-    link_kind = request.POST.get("link", "affected_ci")
+    link_kind = request.POST.get("link", CILink.AFFECTED_CI)
     _done, _status = run_service(request, lambda: ci_services.unlink_configuration_item(
         incident, actor=request.user, item=ci_id, link=link_kind))
     return _back(number)
@@ -77,5 +72,7 @@ def fill_services(request, number):
     incident = _get_incident(request, number)
     added, _status = run_service(request, lambda: ci_services.fill_affected_services(incident, actor=request.user))
     if added is not None:
-        messages.success(request, _("%(n)d affected services added from the impact graph.") % {"n": len(added)})
+        messages.success(request, ngettext("%(n)d affected service added from the impact graph.",
+                                           "%(n)d affected services added from the impact graph.", len(added))
+                         % {"n": len(added)})
     return _back(number)

@@ -1,15 +1,21 @@
 """The one incident filterset, shared by the agent queue page and the API."""
 
+import re
+
 import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AssignmentGroup, Organisation, User
+from core.roles import is_staff_member
 from core.textsearch import search_query
 from servicedesk.models import Category, Service
 
 from .choices import OPEN_STATES, Channel, Priority, State
 from .models import Incident
+
+# "INC-000123", "inc-123" or "123" (ASCII digits only: int() refuses "²", which str.isdigit accepts).
+_NUMBER = re.compile(r"(?:INC-)?(\d{1,18})", re.ASCII | re.IGNORECASE)
 
 
 class IncidentFilterSet(django_filters.FilterSet):
@@ -46,16 +52,12 @@ class IncidentFilterSet(django_filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        number = value.upper()
-        if number.startswith("INC-") or number.isdigit():
-            digits = number.removeprefix("INC-")
-            if digits.isdigit():
-                return queryset.filter(number=f"INC-{int(digits):06d}")
+        number = _NUMBER.fullmatch(value)
+        if number:
+            return queryset.filter(number=f"INC-{int(number[1]):06d}")
         query = search_query(value)
         if query is None:
             return queryset.none()
-        from core.roles import is_staff_member
-
         condition = Q(search_vector=query)
         if is_staff_member(getattr(self.request, "user", None)):
             condition |= Q(internal_search_vector=query)

@@ -1,7 +1,7 @@
 """The audit trail of an incident, read from pghistory's trigger-written events: `incident_events` for the API,
 `incident_history` made readable for the incident page. Both show a person only what they may see."""
 
-from django.db.models import Q
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.dateparse import parse_datetime
 from django.utils.formats import date_format
 from django.utils.timezone import localtime
@@ -36,18 +36,17 @@ _ACTION_LABELS = {
 
 # Context actions that reveal an internal note; an end user's trail leaves them out.
 _INTERNAL_ACTIONS = frozenset({"internal_note"})
-_MODEL_ORDER = {"incidents.Incident": 0, "incidents.IncidentComment": 1, "incidents.IncidentAttachment": 2}
+_MODELS = {"incidents.Incident": Incident, "incidents.IncidentComment": IncidentComment,
+           "incidents.IncidentAttachment": IncidentAttachment}
+_MODEL_ORDER = {name: order for order, name in enumerate(_MODELS)}
 
 
 def incident_events(incident, user):
     """A list of pghistory Events (each with `.person`, the User who acted, or None for the system)."""
     staff = is_staff_member(user)
     events = list(Events.objects.tracks(incident))
-    comments = IncidentComment.objects.filter(incident=incident)
-    attachments = IncidentAttachment.objects.filter(incident=incident)
-    if not staff:
-        comments = comments.filter(is_internal=False)
-        attachments = attachments.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
+    comments = IncidentComment.objects.visible_to(user).filter(incident=incident)
+    attachments = IncidentAttachment.objects.visible_to(user).filter(incident=incident)
     # tracks() with an empty list would match every event of every model: only ask when there are rows.
     for related in (list(comments.only("pk")), list(attachments.only("pk"))):
         if related:
@@ -66,7 +65,7 @@ def incident_events(incident, user):
 def _field_label(model, name):
     try:
         return model._meta.get_field(name.removesuffix("_id")).verbose_name
-    except Exception:  # noqa: BLE001 - an event may name a field that no longer exists
+    except FieldDoesNotExist:  # an event may name a field that no longer exists
         return name
 
 
@@ -102,7 +101,7 @@ def incident_history(incident, user):
 
     rows = []
     for event in events:
-        model = Incident if event.pgh_obj_model == "incidents.Incident" else IncidentComment
+        model = _MODELS.get(event.pgh_obj_model, Incident)
         ctx = event.pgh_context or {}
         changes = []
         if event.pgh_label == "update":

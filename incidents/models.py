@@ -11,6 +11,7 @@ from core.models import AssignmentGroup, Organisation, TimeStampedModel, Version
 
 from .attachments import safe_filename
 from .choices import (
+    OPEN_STATES,
     PRIORITY_COLOURS,
     STATE_COLOURS,
     Channel,
@@ -20,7 +21,7 @@ from .choices import (
     State,
     Urgency,
 )
-from .querysets import IncidentCommentQuerySet, IncidentQuerySet
+from .querysets import IncidentAttachmentQuerySet, IncidentCommentQuerySet, IncidentQuerySet
 
 NUMBER_SEQUENCE = "incidents_incident_number_seq"
 
@@ -153,7 +154,7 @@ class Incident(TimeStampedModel, VersionedModel):
 
     @property
     def is_open(self):
-        return self.state not in (State.RESOLVED, State.CLOSED, State.CANCELLED)
+        return self.state in OPEN_STATES
 
 
 @pghistory.track()
@@ -202,6 +203,8 @@ class IncidentAttachment(models.Model):
     size = models.PositiveBigIntegerField(_("size"))
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    objects = IncidentAttachmentQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]

@@ -30,3 +30,16 @@ class IncidentCommentQuerySet(models.QuerySet):
         if not is_staff_member(user):
             qs = qs.filter(is_internal=False)
         return qs
+
+
+class IncidentAttachmentQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """Files of visible incidents; those of internal notes only for staff."""
+        from .models import Incident
+
+        if user is None or not user.is_authenticated:
+            return self.none()
+        qs = self.filter(incident__in=Incident.objects.visible_to(user).values("pk"))
+        if not is_staff_member(user):
+            qs = qs.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
+        return qs

@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.exceptions import Conflict, IllegalTransition, StaleVersion
-from core.roles import is_lead, is_staff_member
+from core.roles import is_admin, is_lead, is_staff_member
 from core.textsearch import search_vector
 
 from . import signals, workflow
@@ -46,9 +46,13 @@ _SEARCH_FIELDS = ("search_vector", "internal_search_vector")
 
 
 def _check_version(incident, version):
-    if version is not None and not str(version).isdigit():
+    if version is None:
+        return
+    # Compared as text: int() would refuse "²" (a digit to isdigit) or thousands of digits with an error, not a 400.
+    text = str(version)
+    if not (text.isascii() and text.isdigit()):
         raise ValidationError({"version": _("The version must be a whole number.")})
-    if version is not None and int(version) != incident.version:
+    if text.lstrip("0") != str(incident.version):
         raise StaleVersion(current_version=incident.version)
 
 
@@ -168,7 +172,7 @@ def _check_assignment(incident, actor, group, assignee):
         if not assignee.is_active or not group.members.filter(pk=assignee.pk).exists():
             raise ValidationError({"assignee": _("The assignee must be an active member of the group.")})
     taken_from_someone = incident.assignee_id and incident.assignee_id not in (actor.pk, getattr(assignee, "pk", None))
-    if taken_from_someone and not workflow.LEAD in workflow.actor_kinds(actor, incident):  # noqa: E713
+    if taken_from_someone and workflow.LEAD not in workflow.actor_kinds(actor, incident):
         raise PermissionDenied(_("Only a team lead may reassign an incident someone else is working on."))
 
 
@@ -259,7 +263,6 @@ def _is_desk_word(incident, actor):
     return actor is not None and incident.requester_id != actor.pk and is_staff_member(actor)
 
 
-
 def _check_reopen_window(incident, actor):
     if actor is not None and is_staff_member(actor):
         return
@@ -318,8 +321,9 @@ def merge_incident(duplicate, *, into, actor):
     if duplicate.pk == into.pk:
         raise ValidationError({"into": _("An incident cannot be merged into itself.")})
     with transaction.atomic(), _audit(actor, "merge"):
-        first, second = sorted([duplicate.pk, into.pk])  # lock in id order: two merges cannot deadlock
-        locked = {i.pk: i for i in Incident.objects.select_for_update().filter(pk__in=[first, second])}
+        # Lock in id order: two merges of the same pair, either way round, cannot deadlock.
+        rows = Incident.objects.select_for_update().filter(pk__in=[duplicate.pk, into.pk]).order_by("pk")
+        locked = {i.pk: i for i in rows}
         duplicate, into = locked[duplicate.pk], locked[into.pk]
         before = signals.snapshot(duplicate)
         if duplicate.state in FINAL_STATES or duplicate.state == State.RESOLVED:
@@ -424,8 +428,6 @@ def escalate_incidents(requests):
 
 def save_priority_matrix(cells, *, actor):
     """Store {(impact, urgency): priority} cells in one transaction; returns how many changed."""
-    from core.roles import is_admin
-
     if not is_admin(actor):
         raise PermissionDenied(_("Only administrators may change the priority matrix."))
     changed = 0

@@ -1,16 +1,17 @@
 """Agent desk pages for incidents: the queue, the incident page and its actions, logging a call."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404
+from django.forms import ModelChoiceField
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.decorators import admin_required, staff_required
 from core.models import AssignmentGroup, User
-from core.roles import is_staff_member
 from core.views_helpers import run_service
 
 from . import services, workflow
@@ -112,8 +113,8 @@ def _detail_context(request, incident, forms):
         "children": [i for i in related if i.parent_id == incident.pk],
         "duplicates": [i for i in related if i.duplicate_of_id == incident.pk],
         "actions": actions,
-        "simple_actions": [a for a in actions if a not in (Action.ASSIGN, Action.RESOLVE)],
-        "action_labels": dict(Action.choices),
+        # The one-click buttons, (action, label); assign and resolve have their own forms.
+        "simple_actions": [(a, Action(a).label) for a in actions if a not in (Action.ASSIGN, Action.RESOLVE)],
         "comment_form": forms.get("comment") or CommentForm(),
         "resolve_form": forms.get("resolve") or TransitionForm(initial={"action": Action.RESOLVE}),
         "merge_form": forms.get("merge") or MergeForm(),
@@ -150,18 +151,25 @@ def edit(request, number):
     return render(request, "incidents/edit.html", {"incident": incident, "form": form}, status=status)
 
 
+def _active_group(value):
+    """The active group a raw id (form data, query string) names; None for anything else, never an error."""
+    try:
+        return ModelChoiceField(AssignmentGroup.objects.filter(is_active=True), required=False).clean(value)
+    except ValidationError:
+        return None
+
+
 @staff_required
 @require_http_methods(["GET", "POST"])
 def assign(request, number):
     incident = _get_incident(request, number)
     # The assignee list follows the group chosen (htmx reloads it when the group changes).
     chosen = request.POST.get("assignment_group") or request.GET.get("assignment_group") or incident.assignment_group_id
-    group = AssignmentGroup.objects.filter(pk=chosen, is_active=True).first() if str(chosen or "").isdigit() else None
+    group = _active_group(chosen)
     form = TransitionForm(request.POST or None, initial={
         "action": Action.ASSIGN, "version": incident.version, "assignment_group": getattr(group, "pk", None),
         "assignee": incident.assignee_id if group and group.pk == incident.assignment_group_id else None,
     })
-    form.fields["assignment_group"].queryset = AssignmentGroup.objects.filter(is_active=True)
     form.fields["assignee"].queryset = group.members.filter(is_active=True) if group else User.objects.none()
     status = 200
     if request.method == "POST":
@@ -256,16 +264,7 @@ def create(request):
 @require_GET
 def attachment_download(request, pk):
     """Files go through here so visibility (and internal notes) are checked; never served from MEDIA_URL."""
-    if not request.user.is_authenticated:
-        raise Http404
-    attachment = get_object_or_404(
-        IncidentAttachment.objects.select_related("comment").filter(
-            incident__in=Incident.objects.visible_to(request.user).values("pk")
-        ),
-        pk=pk,
-    )
-    if attachment.is_internal and not is_staff_member(request.user):
-        raise Http404
+    attachment = get_object_or_404(IncidentAttachment.objects.visible_to(request.user), pk=pk)
     response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
     response["Content-Type"] = "application/octet-stream"
     response["X-Content-Type-Options"] = "nosniff"

@@ -29,9 +29,6 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
 DATABASE_NAME = "itsm"
-# Printed when servicedesk.demo (the seed's source of truth) cannot be read.
-DEMO_ACCOUNTS = ("enduser", "agent", "lead", "manager", "admin")
-DEMO_PASSWORD = "demo-pass-123"  # noqa: S105 - the documented demo password
 DEFAULT_PYTEST_ARGS = ["-n", "2", "--dist", "loadfile"]
 
 
@@ -268,8 +265,6 @@ class DevStack:
         connections.close_all()
         if has_incidents:
             log("the database has incidents already: not seeding")
-        elif not (ROOT / "servicedesk" / "management" / "commands" / "seed_demo.py").exists():
-            log("seed_demo does not exist yet: starting without demo data")
         else:
             started = time.monotonic()
             log("seeding demo data (once, into the empty database) ...")
@@ -320,16 +315,11 @@ class DevStack:
                 raise ChildDied(f"{process.name} exited; stopping everything")
 
     def print_banner(self, url):
-        try:
-            from core.roles import Role
-            from servicedesk.demo import DEMO_ACCOUNTS as accounts
-            from servicedesk.demo import DEMO_PASSWORD as password
+        from core.roles import Role
+        from servicedesk.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
 
-            names = [(row[0], str(Role.LABELS[row[4]])) for row in accounts]
-        except Exception:  # noqa: BLE001 - the banner must print even if the demo module changes shape
-            names, password = [(name, "") for name in DEMO_ACCOUNTS], DEMO_PASSWORD
-        lines = [f"The ITSM portal is running at {url}/", f"Demo accounts (password: {password}):"]
-        lines += [f"  {name:<10} {role}" for name, role in names]
+        lines = [f"The ITSM portal is running at {url}/", f"Demo accounts (password: {DEMO_PASSWORD}):"]
+        lines += [f"  {row[0]:<10} {Role.LABELS[row[4]]}" for row in DEMO_ACCOUNTS]
         lines += ["Press Ctrl-C to stop everything."]
         print("\n".join(lines), flush=True)
 

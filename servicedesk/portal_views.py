@@ -3,7 +3,6 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -13,6 +12,7 @@ from core.views_helpers import run_service
 from incidents import services
 from incidents.choices import OPEN_STATES, Action, Channel, Impact
 from incidents.models import Incident, IncidentAttachment, IncidentComment
+from incidents.workflow import allowed_actions
 from sla import customer as sla_customer
 from sla.choices import Metric
 
@@ -69,16 +69,12 @@ def _portal_context(request, incident, reply_form=None):
     comments = list(
         IncidentComment.objects.visible_to(request.user).filter(incident=incident).select_related("author")
     )
-    files = IncidentAttachment.objects.filter(
-        Q(comment__isnull=True) | Q(comment__is_internal=False), incident=incident
-    )
+    files = IncidentAttachment.objects.visible_to(request.user).filter(incident=incident)
     by_comment = {}
     for attachment in files:
         by_comment.setdefault(attachment.comment_id, []).append(attachment)
     for comment in comments:
         comment.files = by_comment.get(comment.pk, [])
-    from incidents.workflow import allowed_actions
-
     actions = [a for a in allowed_actions(request.user, incident) if a in REQUESTER_ACTIONS]
     return {
         "incident": incident, "comments": comments, "incident_files": by_comment.get(None, []),

@@ -4,8 +4,6 @@ agreement row locked, and marks the agreement's clocks stale when anything they 
 thresholds, steps, calendar): the next scan queues their recomputation in the background (sla.engine).
 """
 
-from datetime import timedelta
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import ProtectedError
@@ -17,7 +15,9 @@ from incidents.choices import Priority
 
 from . import recompute
 from .choices import Metric
-from .models import MAX_TARGET, EscalationStep, SLADefinition, SLATarget, step_errors
+from .models import EscalationStep, SLADefinition, SLATarget, step_errors
+from .models.definitions import duration_error
+from .services import rows_validation_error
 
 FIELDS = ("name", "kind", "description", "party", "is_active", "record_kind", "priorities", "calendar",
           "warning_thresholds", "reopen_policy")
@@ -39,11 +39,8 @@ def target_errors(targets):
     errors = [{} for _target in targets]
     seen = {}
     for index, target in enumerate(targets):
-        duration = target.get("duration")
-        if duration is not None and duration <= timedelta(0):
-            errors[index]["duration"] = _("A target must be longer than zero.")
-        elif duration is not None and duration > MAX_TARGET:
-            errors[index]["duration"] = _("A target must not exceed 365 days.")
+        if problem := duration_error(target.get("duration")):
+            errors[index]["duration"] = problem
         if target.get("priority") not in Priority.values:
             errors[index]["priority"] = _("Choose a priority.")
         if target.get("metric") not in Metric.values:
@@ -61,16 +58,13 @@ def steps_errors(steps):
     return [step_errors(step.get("at_percent"), step.get("action"), step.get("target_group")) for step in steps]
 
 
-def _flat(errors):
-    """Row-aligned lists as ValidationError messages ("2. duration: ..."), other values as they are."""
-    flat = {}
-    for name, value in errors.items():
-        if isinstance(value, list) and value and isinstance(value[0], dict):
-            flat[name] = [f"{index + 1}. {field}: {message}" for index, row in enumerate(value)
-                          for field, message in row.items()]
-        else:
-            flat[name] = value if isinstance(value, list) else [value]
-    return ValidationError(flat)
+def targets_error(targets):
+    """What is wrong with a whole set of targets: a message when there is none, else the per-row problems if any
+    (target_errors), else None."""
+    if not targets:
+        return _("Give at least one target (first response or resolution, for some priority).")
+    problems = target_errors(targets)
+    return problems if any(problems) else None
 
 
 def _check(agreement, targets, steps):
@@ -79,15 +73,12 @@ def _check(agreement, targets, steps):
         agreement.full_clean(exclude=["checkpoints", "revision", "clocks_stale_since", "recompute_lease_until"])
     except ValidationError as exc:
         errors.update(exc.message_dict)
-    if targets is not None:
-        if not targets:
-            errors["targets"] = _("Give at least one target (first response or resolution, for some priority).")
-        elif any(problems := target_errors(targets)):
-            errors["targets"] = problems
+    if targets is not None and (problems := targets_error(targets)):
+        errors["targets"] = problems
     if steps is not None and any(problems := steps_errors(steps)):
         errors["steps"] = problems
     if errors:
-        raise _flat(errors)
+        raise rows_validation_error(errors)
 
 
 def _write_parts(agreement, targets, steps):

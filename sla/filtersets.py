@@ -1,4 +1,4 @@
-"""Filtersets of agreements and clocks, shared by the API (and the dashboard to come)."""
+"""Filtersets of calendars, their exceptions, agreements and clocks, shared by the API (and the dashboard to come)."""
 
 import django_filters
 from django.utils.translation import gettext_lazy as _
@@ -7,8 +7,29 @@ from core.models import AssignmentGroup, Organisation
 from incidents.choices import Priority
 from servicedesk.models import Service
 
-from .choices import AgreementKind, ClockState, Metric
-from .models import BusinessCalendar, SLAClock, SLADefinition
+from .choices import AgreementKind, ClockState, ExceptionKind, Metric
+from .models import BusinessCalendar, CalendarException, SLAClock, SLADefinition
+
+
+class BusinessCalendarFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
+
+    class Meta:
+        model = BusinessCalendar
+        fields = ["q", "time_zone"]
+
+
+class CalendarExceptionFilterSet(django_filters.FilterSet):
+    # Bounded: a year the date type cannot hold (0, 99999) is a 400, not an error in the year lookup.
+    year = django_filters.NumberFilter(label=_("Year"), field_name="date", lookup_expr="year", min_value=1,
+                                       max_value=9999)
+    date_from = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte")
+    date_to = django_filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte")
+    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ExceptionKind.choices)
+
+    class Meta:
+        model = CalendarException
+        fields = ["year", "date_from", "date_to", "kind"]
 
 
 class SLADefinitionFilterSet(django_filters.FilterSet):

@@ -74,22 +74,35 @@ def exception_errors(kind, works_like_weekday, periods):
     return errors
 
 
-def _flat(errors):
-    """Row-aligned error lists as Django ValidationError messages ("row 2, start_time: ...")."""
+def rows_validation_error(errors):
+    """{field: message, or row-aligned [{field: message}]} as a ValidationError ("2. start_time: ..." per row).
+
+    sla.definitions raises its agreements' problems through this too.
+    """
     flat = {}
     for name, value in errors.items():
-        if isinstance(value, list):
+        if isinstance(value, list) and value and isinstance(value[0], dict):
             flat[name] = [f"{index + 1}. {field}: {message}" for index, row in enumerate(value)
                           for field, message in row.items()]
         else:
-            flat[name] = [value]
+            flat[name] = value if isinstance(value, list) else [value]
     return ValidationError(flat)
+
+
+def date_clash_error(calendar, date, exception=None):
+    """The message when `calendar` has an exception on `date` other than `exception`, else None."""
+    clash = CalendarException.objects.filter(calendar=calendar, date=date)
+    if exception is not None:
+        clash = clash.exclude(pk=exception.pk)
+    if date is not None and clash.exists():
+        return _("This calendar already has an exception on %(date)s.") % {"date": date}
+    return None
 
 
 def _replace_periods(calendar, periods):
     problems = period_errors(periods)
     if any(problems):
-        raise _flat({"periods": problems})
+        raise rows_validation_error({"periods": problems})
     calendar.periods.all().delete()
     rows = [WorkingPeriod(calendar=calendar, weekday=p["weekday"], start_time=p["start_time"],
                           end_time=p["end_time"]) for p in periods]
@@ -155,12 +168,9 @@ def save_exception(calendar, *, actor, exception=None, date, kind, name="", work
     periods = list(periods)
     errors = exception_errors(kind, works_like_weekday, periods)
     if errors:
-        raise _flat(errors)
-    clash = CalendarException.objects.filter(calendar=calendar, date=date)
-    if exception is not None:
-        clash = clash.exclude(pk=exception.pk)
-    if clash.exists():
-        raise ValidationError({"date": _("This calendar already has an exception on %(date)s.") % {"date": date}})
+        raise rows_validation_error(errors)
+    if clash := date_clash_error(calendar, date, exception):
+        raise ValidationError({"date": clash})
     if exception is None:
         exception = CalendarException(calendar=calendar)
     exception.date, exception.kind, exception.name = date, kind, name

@@ -9,6 +9,8 @@ import shutil
 
 import pytest
 
+from tests.factories import PASSWORD
+
 CHROMIUM = shutil.which("chromium") and "/usr/lib/chromium/chromium"
 BROWSER_TESTS = [
     pytest.mark.browser,
@@ -21,7 +23,6 @@ LAUNCH_ARGS = {
     "args": ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
              "--disable-sync", "--no-first-run", "--disable-quic", "--disable-dev-shm-usage"],
 }
-PASSWORD = "secret-pass-123"  # tests.factories.UserFactory's
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # Playwright's sync API runs an event loop in this thread
 
 

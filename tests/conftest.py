@@ -66,6 +66,14 @@ def cast(db):
 
 
 @pytest.fixture
+def frozen(monkeypatch):
+    """django.utils.timezone.now() under the test's control (tests.sla_helpers.FrozenClock)."""
+    from tests.sla_helpers import FrozenClock
+
+    return FrozenClock(monkeypatch)
+
+
+@pytest.fixture
 def as_user(client):
     """as_user(person) → the test client signed in as that person."""
     def log_in(user):

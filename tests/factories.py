@@ -9,6 +9,8 @@ from incidents.choices import State
 from incidents.models import Incident, next_numbers
 from servicedesk.models import Category, Service
 
+PASSWORD = "secret-pass-123"  # every factory-made user's, for tests that sign in through the login form
+
 
 class OrganisationFactory(DjangoModelFactory):
     class Meta:
@@ -28,7 +30,7 @@ class UserFactory(DjangoModelFactory):
     first_name = factory.Faker("first_name")
     last_name = factory.Faker("last_name")
     organisation = factory.SubFactory(OrganisationFactory)
-    password = factory.PostGenerationMethodCall("set_password", "secret-pass-123")
+    password = factory.PostGenerationMethodCall("set_password", PASSWORD)
 
     @factory.post_generation
     def role(self, create, extracted, **kwargs):
@@ -40,14 +42,8 @@ class UserFactory(DjangoModelFactory):
 class AssignmentGroupFactory(DjangoModelFactory):
     class Meta:
         model = AssignmentGroup
-        skip_postgeneration_save = True
 
     name = factory.Sequence(lambda n: f"Group {n}")
-
-    @factory.post_generation
-    def members_list(self, create, extracted, **kwargs):
-        if create and extracted:
-            self.members.add(*extracted)
 
 
 class ServiceFactory(DjangoModelFactory):
@@ -79,14 +75,7 @@ class IncidentFactory(DjangoModelFactory):
     state = State.NEW
 
 
-def staff(role, group=None, **kwargs):
-    user = UserFactory(role=role, **kwargs)
-    if group is not None:
-        group.members.add(user)
-    return user
-
-
 __all__ = [
-    "AssignmentGroupFactory", "CategoryFactory", "IncidentFactory", "OrganisationFactory", "Role", "ServiceFactory",
-    "UserFactory", "staff",
+    "PASSWORD", "AssignmentGroupFactory", "CategoryFactory", "IncidentFactory", "OrganisationFactory", "Role",
+    "ServiceFactory", "UserFactory",
 ]

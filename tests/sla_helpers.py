@@ -60,7 +60,7 @@ def report(cast, priority=Priority.P3, requester=None, **kwargs):
 class FrozenClock:
     """django.utils.timezone.now() under the test's control (incident services, auto_now fields and sla all use it).
 
-    Each test module wraps it in a three-line `frozen` fixture (importing a fixture would shadow it per test).
+    Tests take it as the `frozen` fixture (tests/conftest.py).
     """
 
     def __init__(self, monkeypatch):

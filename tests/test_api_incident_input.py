@@ -162,3 +162,10 @@ def test_oversized_text_and_bodies_are_refused_as_json(cast, settings):
     response = client.post("/api/v1/incidents/", {"title": "Long", "description": "y" * 2000}, format="multipart")
     assert response.status_code == 413 and "detail" in response.json()
     assert not Incident.objects.exists()
+
+
+@pytest.mark.parametrize("query", ["²", "INC-²", "9" * 5000])
+def test_search_with_odd_digits_is_not_a_500(cast, query):
+    # str.isdigit accepts "²" and 5,000 digits; int() refuses both: a search that once answered 500.
+    response = api_client(cast.agent).get("/api/v1/incidents/", {"q": query})
+    assert response.status_code == 200 and response.json()["count"] == 0

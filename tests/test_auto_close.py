@@ -1,8 +1,6 @@
 """Resolved incidents close themselves: through a real `celery beat` and worker, and safely when runs overlap."""
 
 import os
-import subprocess
-import sys
 import threading
 from datetime import timedelta
 
@@ -14,8 +12,8 @@ from django.utils import timezone
 from incidents.choices import ResolutionCode, State
 from incidents.models import Incident, IncidentEvent, next_numbers
 from incidents.services import auto_close_resolved
-from tests.conftest import ROOT
 from tests.factories import IncidentFactory, Role, UserFactory
+from tests.processes import start_process, stop
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -33,23 +31,11 @@ def closing_events(incident_ids):
 @pytest.fixture
 def beat_process(celery_worker_process, tmp_path):
     """A real `celery beat` firing the auto-close task every second into the worker's queue."""
-    env = {**celery_worker_process.env, "AUTO_CLOSE_INTERVAL_SECONDS": "1"}
-    log = (tmp_path / "beat.log").open("w+b")
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "itsm", "beat", "-s", str(tmp_path / "beat-schedule"),
-         "--pidfile", str(tmp_path / "beat.pid"), "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log,
-    )
-    proc.log = log
+    proc = start_process("beat", {**celery_worker_process.env, "AUTO_CLOSE_INTERVAL_SECONDS": "1"}, tmp_path, "beat")
     try:
         yield proc
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-        log.close()
+        stop(proc)
 
 
 @pytest.mark.slow

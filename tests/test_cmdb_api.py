@@ -296,3 +296,25 @@ def test_class_definitions_through_the_api(cast):
                                                               "label": "OS"}, format="json")
     assert response.status_code == 400 and "already defines" in response.json()["key"][0]
     assert admin.delete(f"{BASE}/classes/{CIClass.objects.get(code='server').pk}/").status_code == 409
+
+
+def test_a_choice_attribute_can_be_defined_through_the_api(cast):
+    estate(cast)
+    admin = api_client(cast.admin)
+    response = admin.post(f"{BASE}/attribute-definitions/", {"ci_class": "server", "key": "tier", "label": "Tier",
+                                                              "type": "choice", "choices": ["gold", "silver"]},
+                          format="json")
+    assert response.status_code == 201 and response.json()["choices"] == ["gold", "silver"]
+    response = admin.patch(f"{BASE}/attribute-definitions/{response.json()['id']}/", {"choices": ["gold", "gold"]},
+                           format="json")
+    assert response.status_code == 400 and "repeat" in response.json()["choices"][0]
+
+
+def test_compare_refuses_impossible_instants_and_reads_plain_ones_in_local_time(cast):
+    e = estate(cast)
+    client = api_client(cast.agent)
+    url = f"{BASE}/cis/{e['web'].pk}/compare/"
+    response = client.get(url, {"from": "2024-13-45T00:00:00", "to": "2024-01-01T00:00:00"})
+    assert response.status_code == 400 and "from" in response.json()
+    response = client.get(url, {"from": "2000-01-01T00:00:00", "to": "2100-01-01T00:00:00"})
+    assert response.status_code == 200 and response.json()["exists_after"] is True

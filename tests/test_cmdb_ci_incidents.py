@@ -14,16 +14,13 @@ from incidents import ci_services, services
 from incidents.choices import Action, ResolutionCode
 from incidents.models import CILink, IncidentConfigurationItem
 from tests.factories import IncidentFactory
-from tests.sla_helpers import FrozenClock, at
+from tests.sla_helpers import at
 
 pytestmark = pytest.mark.django_db
 
 MONDAY = (2025, 6, 2)
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    return FrozenClock(monkeypatch)
 
 
 @pytest.fixture

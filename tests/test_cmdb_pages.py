@@ -180,3 +180,29 @@ def test_admin_defines_classes_and_removing_an_attribute_clears_its_values(cast,
     assert response.status_code == 302, response.content.decode()[:2000]
     assert not AttributeDefinition.objects.filter(key="cpu_count").exists()
     assert ConfigurationItem.objects.get(pk=e["web"].pk).attributes == {"os": "Linux"}
+
+
+def test_odd_input_on_the_pages_is_refused_not_a_server_error(cast, as_user):
+    e = estate(cast)
+    client = as_user(cast.agent)
+    assert client.get(reverse("cmdb:create") + "?class=%00").status_code == 200  # the class chooser again
+    response = client.post(reverse("cmdb:relationship-add", args=[e["web"].pk]),
+                           {"type": e["runs_on"].pk, "direction": "outgoing", "other": "²"})
+    assert response.status_code == 400 and "No CI “²”." in response.content.decode()
+
+
+def test_an_end_user_picks_only_their_own_organisation(cast, as_user):
+    estate(cast)
+    client = as_user(cast.end_user)
+    page = client.get(reverse("cmdb:list")).content.decode()
+    assert "Acme" in page and "Globex" not in page
+    assert client.get(reverse("cmdb:list"), {"organisation": cast.other_org.pk}).status_code == 400
+
+
+def test_the_import_report_shows_outcomes_by_their_labels(cast, as_user):
+    estate(cast)
+    client = as_user(cast.agent)
+    upload = SimpleUploadedFile("estate.csv", b"class,external_key,name,attr.os\nrouter,r1,R1,\n")
+    response = client.post(reverse("cmdb:import"), {"file": upload, "source": "sheet"})
+    page = client.get(response["Location"]).content.decode()
+    assert "Refused 1" in page and "<td>Refused</td>" in page and "<td>CIs</td>" in page

@@ -126,3 +126,14 @@ def test_compare_two_instants(transactional_db, cast, estate):
     }
     before_creation = history.compare(ci, first.replace(year=2000), first)
     assert not before_creation["existed_before"] and before_creation["exists_after"]
+
+
+def test_history_names_an_attribute_as_the_cis_own_class_does(cast):
+    switch = make_class("switch", attributes=[{"key": "ip_address", "label": "Management IP",
+                                               "type": AttributeType.IP_ADDRESS}])
+    make_class("workstation", attributes=[{"key": "ip_address", "label": "IP address",
+                                            "type": AttributeType.IP_ADDRESS}])
+    ci = services.create_ci(actor=cast.agent, ci_class=switch, name="sw-01", attributes={"ip_address": "10.0.0.1"})
+    services.update_ci(ci, actor=cast.agent, version=1, attributes={"ip_address": "10.0.0.2"})
+    changes = history.ci_history(ci)[1]["changes"]
+    assert changes == [{"field": "Management IP", "old": "10.0.0.1", "new": "10.0.0.2"}]

@@ -99,3 +99,14 @@ def test_api_link_list_fill_unlink(cast, estate, incident):
     outsider = APIClient()
     outsider.force_authenticate(cast.outsider)
     assert outsider.get(url).status_code == 404
+
+
+def test_desk_panel_names_a_ci_it_cannot_find_and_counts_the_services_it_adds(cast, estate, incident):
+    agent = Client()
+    agent.force_login(cast.agent)
+    base = f"/desk/incidents/{incident.number}/cis/"
+    response = agent.post(base + "link/", {"ci": "²"}, follow=True)
+    assert "No CI “²”." in response.content.decode()
+    agent.post(base + "link/", {"ci": "srv-1"})
+    response = agent.post(base + "fill-services/", follow=True)
+    assert "1 affected service added from the impact graph." in response.content.decode()

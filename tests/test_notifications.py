@@ -1,6 +1,5 @@
 """Mail to requesters through a real SMTP server (aiosmtpd on loopback): content, language, exactly once."""
 
-from email.header import decode_header, make_header
 from pathlib import Path
 
 import pytest
@@ -12,16 +11,9 @@ from core.notify import notify
 from incidents import services
 from incidents.choices import Action, ResolutionCode
 from incidents.notifications import send_incident_mail
+from tests.mail import body_of, subject_of
 
 ZH_CATALOGUE = Path(django_settings.BASE_DIR) / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.mo"
-
-
-def subject_of(message):
-    return str(make_header(decode_header(message["Subject"])))
-
-
-def body_of(message):
-    return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
 
 
 @pytest.fixture

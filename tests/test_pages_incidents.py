@@ -358,3 +358,30 @@ def test_portal_action_with_a_garbled_version_is_refused(cast, incident):
     assert response.status_code == 400
     incident.refresh_from_db()
     assert incident.state == State.NEW
+
+
+@pytest.mark.parametrize("version", ["²", "٣", "9" * 5000])
+def test_portal_action_with_an_odd_version_is_refused_not_a_500(cast, incident, version):
+    # "²" passes str.isdigit but not int(); 5,000 digits exceed int()'s limit: both once answered 500.
+    response = client_for(cast.end_user).post(f"/portal/incidents/{incident.number}/action/",
+                                              {"action": "cancel", "version": version})
+    assert response.status_code in (400, 409)
+    incident.refresh_from_db()
+    assert incident.state == State.NEW
+
+
+@pytest.mark.parametrize("value", ["²", "9" * 30, "9" * 5000, "abc"])
+def test_odd_ids_and_numbers_in_the_query_string_are_not_a_500(cast, incident, value):
+    agent = client_for(cast.agent)
+    assert agent.get("/desk/incidents/", {"q": value}).status_code == 200
+    response = agent.get(f"/desk/incidents/{incident.number}/assign/", {"assignment_group": value})
+    assert response.status_code == 200
+
+
+def test_staff_reading_their_own_incident_in_the_portal_see_internal_files_with_the_notes(cast):
+    incident = services.create_incident(actor=cast.agent, title="My laptop")
+    secret = SimpleUploadedFile("secret.txt", b"internal", content_type="text/plain")
+    services.add_comment(incident, actor=cast.agent2, body="Internal: spare ordered", internal=True,
+                         attachments=[secret])
+    page = client_for(cast.agent).get(f"/portal/incidents/{incident.number}/").content.decode()
+    assert "spare ordered" in page and "secret.txt" in page

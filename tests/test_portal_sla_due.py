@@ -15,7 +15,7 @@ from incidents import services
 from incidents.choices import Action, ResolutionCode
 from sla.choices import AgreementKind, ClockState
 from sla.models import SLAClock
-from tests.sla_helpers import FrozenClock, at, make_agreement, make_calendar, report, targets
+from tests.sla_helpers import at, make_agreement, make_calendar, report, targets
 
 pytestmark = pytest.mark.django_db
 
@@ -23,9 +23,6 @@ H = timedelta(hours=1)
 MONDAY = (2025, 6, 2)  # an ordinary week in Shanghai: no holidays from 2 to 13 June 2025
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    return FrozenClock(monkeypatch)
 
 
 @pytest.fixture

@@ -265,3 +265,17 @@ def test_a_manager_reads_but_cannot_change(cast, api_as):
     assert api.get(f"{CALENDARS}{calendar.pk}/").status_code == 200
     assert api.patch(f"{CALENDARS}{calendar.pk}/", {"name": "x"}, format="json").status_code == 403
     assert api_as(OWNER).get(f"{CALENDARS}{calendar.pk}/compute/").status_code == 403
+
+
+def test_years_and_instants_the_date_types_cannot_hold_are_refused_naming_the_field(cast, admin_api):
+    calendar = make_calendar(cast)
+    for year in ("0", "99999", "1e10"):
+        response = admin_api.get(f"{CALENDARS}{calendar.pk}/exceptions/", {"year": year})
+        assert response.status_code == 400 and list(response.json()) == ["year"]
+    url = f"{CALENDARS}{calendar.pk}/compute/"
+    for start in ("0001-01-01T00:00:00", "0001-01-01T00:00:00Z", "9999-12-31T23:00:00"):
+        response = admin_api.get(url, {"start": start, "duration": "PT4H"})
+        assert response.status_code == 400 and list(response.json()) == ["start"], start
+    # A span is computed day by day: more than ten years (the longest duration) is refused rather than ground out.
+    response = admin_api.get(url, {"start": "2025-01-01T00:00:00", "end": "9999-12-31T00:00:00"})
+    assert response.status_code == 400 and list(response.json()) == ["end"]

@@ -1,8 +1,7 @@
 """Business calendars in the database: validation that names the field, filling from the holidays library (China's
 2025 National Day week and its make-up days), revisions and history."""
 
-from datetime import date, datetime, time, timedelta
-from zoneinfo import ZoneInfo
+from datetime import date, time, timedelta
 
 import holidays
 import pytest
@@ -21,8 +20,8 @@ from sla.models import (
     WorkingPeriod,
     validate_has_working_time,
 )
+from tests.sla_helpers import at
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 WEEKDAYS_9_TO_18 = [{"weekday": day, "start_time": time(9), "end_time": time(18)} for day in range(5)]
 
 
@@ -30,10 +29,6 @@ WEEKDAYS_9_TO_18 = [{"weekday": day, "start_time": time(9), "end_time": time(18)
 def china_office(cast):
     return services.create_calendar(actor=cast.admin, name="Shanghai office", time_zone="Asia/Shanghai",
                                     periods=WEEKDAYS_9_TO_18)
-
-
-def at(*args):
-    return datetime(*args, tzinfo=SHANGHAI)
 
 
 # --- China's 2025 National Day week -------------------------------------------------------------------------------

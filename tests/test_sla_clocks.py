@@ -21,7 +21,6 @@ from sla.models import SLAClock, SLADefinition
 from tests.factories import AssignmentGroupFactory, ServiceFactory
 from tests.sla_helpers import (
     IMPACT_URGENCY,
-    FrozenClock,
     at,
     make_agreement,
     make_calendar,
@@ -32,9 +31,6 @@ from tests.sla_helpers import (
 H = timedelta(hours=1)
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    return FrozenClock(monkeypatch)
 
 MONDAY = (2025, 6, 2)  # an ordinary week in Shanghai: no holidays from 2 to 13 June 2025
 

@@ -401,3 +401,15 @@ def test_the_pages_speak_chinese(cast, as_user):
         assert response.status_code == 200 and "工作日历" in response.content.decode(), url
     page = client.get(reverse("sla-desk:calendar", args=[calendar.pk]) + "?year=2025").content.decode()
     assert "节假日（不工作）" in page and "国庆节" in page
+
+
+def test_odd_input_is_a_form_error_or_ignored_never_a_500(cast, as_user):
+    calendar = make_calendar(cast.admin)
+    client = as_user(cast.admin)
+    assert client.get(reverse("sla-desk:calendar", args=[calendar.pk]) + "?year=²").status_code == 200
+    response = client.post(reverse("sla-desk:calendar-create"),
+                           calendar_form(name="Night\x00shift", periods=[period(0, "09:00", "12:00")]))
+    assert response.status_code == 400 and error_of(response.content.decode(), "name")
+    response = client.post(reverse("sla-desk:agreement-create"), agreement_form(calendar, party="Acme\x00"))
+    assert response.status_code == 400 and error_of(response.content.decode(), "party")
+    assert not SLADefinition.objects.exists() and BusinessCalendar.objects.count() == 1

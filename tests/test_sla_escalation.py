@@ -8,7 +8,6 @@ so that the after-commit path (queue → task → core.notify) is the one produc
 import smtplib
 import threading
 from datetime import timedelta
-from email.header import decode_header, make_header
 
 import pytest
 from django.db import connection, transaction
@@ -21,9 +20,9 @@ from sla import escalation, notifications
 from sla.choices import ClockState
 from sla.models import ClockThresholdEvent, SLAClock
 from tests.factories import AssignmentGroupFactory
+from tests.mail import body_of, subject_of
 from tests.sla_helpers import (
     ALL_DAY,
-    FrozenClock,
     at,
     make_agreement,
     make_calendar,
@@ -35,9 +34,6 @@ from tests.sla_helpers import (
 H = timedelta(hours=1)
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    return FrozenClock(monkeypatch)
 
 T0 = at(2025, 6, 2, 9)
 
@@ -68,14 +64,6 @@ def agreement(cast, second_line):
                step(100, "notify_managers"), step(100, "reassign", target_group=second_line),
                step(100, "raise_priority")],
     )
-
-
-def subject_of(message):
-    return str(make_header(decode_header(message["Subject"])))
-
-
-def body_of(message):
-    return message.get_payload(decode=True).decode(message.get_content_charset() or "utf-8")
 
 
 def scan(django_capture_on_commit_callbacks):

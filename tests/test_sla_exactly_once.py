@@ -5,8 +5,6 @@ import asyncio
 import os
 import signal
 import socket
-import subprocess
-import sys
 import threading
 import time
 from datetime import timedelta
@@ -20,10 +18,10 @@ from incidents.choices import Impact, Priority, State, Urgency
 from incidents.models import Incident, IncidentEvent, next_numbers
 from sla import escalation, notifications, recompute, tasks
 from sla.models import ClockThresholdEvent, SLAClock
-from tests.conftest import ROOT
 from tests.factories import AssignmentGroupFactory
+from tests.mail import body_of, subject_of
+from tests.processes import start_process, stop, wait_until
 from tests.sla_helpers import ALL_DAY, make_agreement, make_calendar, step, targets
-from tests.test_sla_escalation import body_of, subject_of
 
 
 def notices_mailed(received):
@@ -99,53 +97,6 @@ def assert_escalated_once(cast, incidents, second_line):
     assert sent.count() == len(keys)
     assert set(sent.filter(key__endswith=":75").values_list("recipient", flat=True)) == {cast.agent.pk}
     assert set(sent.filter(key__endswith=":100").values_list("recipient", flat=True)) == {cast.lead.pk}
-
-
-def start_process(kind, env, tmp_path, name):
-    """Another `celery worker` or `celery beat` process, on the same queue and database as the fixture's worker."""
-    log = (tmp_path / f"{name}.log").open("w+b")
-    if kind == "worker":
-        args = ["worker", "-Q", env["CELERY_QUEUE"], "-c", "1", "-P", "solo", "-n", f"{name}@%h",
-                "--without-heartbeat", "--without-mingle", "--without-gossip"]
-    else:
-        args = ["beat", "-s", str(tmp_path / f"{name}-schedule"), "--pidfile", str(tmp_path / f"{name}.pid")]
-    proc = subprocess.Popen([sys.executable, "-m", "celery", "-A", "itsm", *args, "-l", "WARNING"],
-                            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=log)
-    proc.log = log
-    return proc
-
-
-def stop(*processes):
-    for proc in processes:
-        if proc.poll() is None:
-            proc.terminate()
-    for proc in processes:
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(5)
-        if hasattr(proc, "log"):
-            proc.log.close()
-
-
-def output_of(proc):
-    if hasattr(proc, "log"):
-        proc.log.seek(0)
-        return proc.log.read().decode()[-2000:]
-    return proc.stderr.read().decode()[-2000:] if proc.stderr else ""
-
-
-def wait_until(condition, processes=(), timeout=60):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        for proc in processes:
-            if proc.poll() is not None:
-                raise AssertionError(f"a celery process died: {output_of(proc)}")
-        time.sleep(0.2)
-    return False
 
 
 def locked_elsewhere(incident_id):

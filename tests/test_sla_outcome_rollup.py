@@ -18,7 +18,7 @@ from sla import escalation, outcomes, tasks
 from sla.choices import ClockState, Metric, ReopenPolicy
 from sla.dashboard.queries import DIMENSIONS, Period, dashboard_figures, outcome_counts
 from sla.models import OutcomeChange, OutcomeDay, OutcomeRollup, SLAClock
-from tests.sla_helpers import IMPACT_URGENCY, FrozenClock, at, make_agreement, make_calendar, report, targets
+from tests.sla_helpers import IMPACT_URGENCY, at, make_agreement, make_calendar, report, targets
 from tests.test_sla_dashboard import pct
 
 H = timedelta(hours=1)
@@ -26,9 +26,6 @@ MONDAY = (2025, 6, 2)
 PERIOD = Period(date(2025, 5, 26), date(2025, 6, 15))
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    return FrozenClock(monkeypatch)
 
 
 @pytest.fixture

@@ -17,16 +17,13 @@ from sla import escalation
 from sla.choices import ClockState, ClockStatus, Metric
 from sla.dashboard.queries import Period, dashboard_figures
 from sla.models import ClockThresholdEvent, SLAClock
-from tests.sla_helpers import FrozenClock, at, make_agreement, make_calendar, report, step, targets
+from tests.sla_helpers import at, make_agreement, make_calendar, report, step, targets
 from tests.test_sla_dashboard import pct
 
 H = timedelta(hours=1)
 MONDAY = (2025, 6, 2)
 
 
-@pytest.fixture
-def frozen(monkeypatch):
-    return FrozenClock(monkeypatch)
 
 
 @pytest.fixture

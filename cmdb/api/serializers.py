@@ -27,8 +27,9 @@ class _ModelCleanMixin:
     def validate(self, attrs):
         attrs = super().validate(attrs)
         instance = self.instance or self.Meta.model()
+        many_to_many = {f.name for f in instance._meta.many_to_many}
         for name, value in attrs.items():
-            if not isinstance(value, list):
+            if name not in many_to_many:  # JSON lists (a definition's choices) are checked like any other field
                 setattr(instance, name, value)
         try:
             instance.full_clean(validate_unique=False, validate_constraints=False)
@@ -52,17 +53,6 @@ class AttributeDefinitionSerializer(_ModelCleanMixin, serializers.ModelSerialize
     class Meta:
         model = AttributeDefinition
         fields = ["id", "ci_class", "key", "label", "type", "required", "unique", "choices", "help_text", "position"]
-
-    def validate(self, attrs):
-        attrs = super().validate(attrs)
-        definition = self.instance or AttributeDefinition()
-        definition.choices = attrs.get("choices", definition.choices)
-        definition.ci_class = attrs.get("ci_class", getattr(definition, "ci_class", None))
-        try:
-            definition.clean()
-        except DjangoValidationError as exc:
-            raise serializers.ValidationError(exc.message_dict) from None
-        return attrs
 
 
 class CIClassSerializer(_ModelCleanMixin, serializers.ModelSerializer):

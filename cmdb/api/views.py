@@ -2,8 +2,8 @@
 through cmdb.importer. Class definitions are administrators' data (read by everyone signed in).
 """
 
-from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -20,7 +20,6 @@ from cmdb.choices import Direction, ImportOutcome
 from cmdb.filtersets import ConfigurationItemFilterSet, RelationshipFilterSet
 from cmdb.models import AttributeDefinition, CIClass, ConfigurationItem, ImportJob, Relationship, RelationshipType
 from cmdb.querysets import can_edit_cis
-from cmdb.tasks import run_import_job
 from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
 from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
 from core.exceptions import Conflict
@@ -215,14 +214,8 @@ class ConfigurationItemViewSet(VisibleModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def relationships(self, request, pk=None):
         ci = self.get_object()
-        rels = (Relationship.objects.visible_to(request.user).involving(ci)
-                .select_related("type", "source__ci_class", "target__ci_class").order_by("type__name", "id"))
-        rows = [{"id": r.pk, "type": r.type,
-                 "direction": "outgoing" if r.source_id == ci.pk else "incoming",
-                 "label": r.type.forward_label if r.source_id == ci.pk else r.type.reverse_label,
-                 "other": r.target if r.source_id == ci.pk else r.source} for r in rels]
-        page = self.paginate_queryset(rows)
-        return self.get_paginated_response(s.CIRelationshipSerializer(page, many=True).data)
+        page = self.paginate_queryset(graph.relationships_of(ci, request.user))
+        return self.get_paginated_response(s.CIRelationshipSerializer(graph.read_from(ci, page), many=True).data)
 
     def _staff_only(self, request):
         if not is_staff_member(request.user):
@@ -247,10 +240,13 @@ class ConfigurationItemViewSet(VisibleModelViewSet):
         self._staff_only(request)
         instants = {}
         for name in ("from", "to"):
-            value = parse_datetime(request.query_params.get(name, "") or "")
+            try:  # None when not ISO at all, ValueError when ISO-shaped but impossible (month 13)
+                value = parse_datetime(request.query_params.get(name, "") or "")
+            except ValueError:
+                value = None
             if value is None:
                 raise serializers.ValidationError({name: [_("An ISO date and time, e.g. 2025-01-31T08:00:00Z.")]})
-            instants[name] = value
+            instants[name] = value if timezone.is_aware(value) else timezone.make_aware(value)
         return Response(s.CompareSerializer(history.compare(ci, instants["from"], instants["to"])).data)
 
 
@@ -310,13 +306,7 @@ class ImportJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
         data = serializer.validated_data
         job = importer.create_job(actor=request.user, file=data["file"],
                                   relationships_file=data.get("relationships_file"), external_source=data["source"])
-        if job.size <= importer.sync_max_bytes():
-            job = importer.run_job(job.pk)
-            code = status.HTTP_201_CREATED
-        else:
-            job_id = job.pk
-            transaction.on_commit(lambda: run_import_job.delay(job_id))
-            code = status.HTTP_202_ACCEPTED
+        code = status.HTTP_201_CREATED if importer.start_job(job) else status.HTTP_202_ACCEPTED
         job = self.get_queryset().get(pk=job.pk)
         return Response(s.ImportJobSerializer(job, context=self.get_serializer_context()).data, status=code)
 

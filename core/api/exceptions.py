@@ -22,12 +22,12 @@ def exception_handler(exc, context):
             data = {"detail": " ".join(str(m) for m in exc.messages)}
         return Response(data, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, DjangoPermissionDenied):
-        return Response({"detail": str(exc) or "Permission denied."}, status=status.HTTP_403_FORBIDDEN)
+        return Response({"detail": str(exc) or str(_("Permission denied."))}, status=status.HTTP_403_FORBIDDEN)
     if isinstance(exc, RequestDataTooBig):  # Django's limit on form fields, met while DRF parses a multipart body
         return Response({"detail": str(_("The request is larger than the limit."))},
                         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, SuspiciousOperation):  # e.g. too many fields or files: bad input, answered as JSON
         return Response({"detail": str(_("The request could not be read."))}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
-        return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
+        return Response({"detail": str(_("Not found."))}, status=status.HTTP_404_NOT_FOUND)
     return drf_exception_handler(exc, context)

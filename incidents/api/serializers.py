@@ -21,7 +21,14 @@ from core.markdown import render_markdown
 from core.models import AssignmentGroup, User
 from incidents import workflow
 from incidents.choices import Action, Channel, Impact, Priority, ResolutionCode, State, Urgency
-from incidents.models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry
+from incidents.models import (
+    CILink,
+    Incident,
+    IncidentAttachment,
+    IncidentComment,
+    IncidentConfigurationItem,
+    PriorityMatrixEntry,
+)
 from servicedesk.api.serializers import CategoryBriefSerializer, ServiceBriefSerializer
 from servicedesk.models import Category, Service
 
@@ -259,15 +266,11 @@ class IncidentCILinkSerializer(serializers.ModelSerializer):
     added_by = serializers.CharField(source="added_by.username", read_only=True)
 
     class Meta:
-        from incidents.models import IncidentConfigurationItem
-
         model = IncidentConfigurationItem
         fields = ["id", "name", "ci_class", "state", "link", "added_by", "created_at"]
 
 
 class LinkCISerializer(serializers.Serializer):
-    from incidents.models import CILink
-
     configuration_items = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
                                                 max_length=200)
     link = serializers.ChoiceField(choices=CILink.choices, default=CILink.AFFECTED_CI)

@@ -1,6 +1,6 @@
 """The incident API: every read goes through `Incident.objects.visible_to`, every change through incidents.services."""
 
-from django.db.models import Prefetch, Q
+from django.db.models import Prefetch
 from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -50,13 +50,6 @@ _ERRORS = {
 }
 _CONFLICT = OpenApiResponse(ErrorSerializer, description=_("The incident's state does not allow this."))
 _TOO_LARGE = OpenApiResponse(ErrorSerializer, description=_("An attachment is larger than the limit."))
-
-
-def _attachments_visible_to(queryset, user):
-    """Attachments of internal notes exist only for staff."""
-    if is_staff_member(user):
-        return queryset
-    return queryset.filter(Q(comment__isnull=True) | Q(comment__is_internal=False))
 
 
 @extend_schema_view(
@@ -196,9 +189,8 @@ class IncidentViewSet(VisibleModelViewSet):
     @action(detail=True, methods=["get"], filter_backends=[])
     def attachments(self, request, number=None):
         incident = self.get_object()
-        queryset = _attachments_visible_to(
-            IncidentAttachment.objects.filter(incident=incident).select_related("uploaded_by", "comment"),
-            request.user,
+        queryset = IncidentAttachment.objects.visible_to(request.user).filter(incident=incident).select_related(
+            "uploaded_by", "comment"
         ).order_by("created_at", "id")
         page = self.paginate_queryset(queryset)
         return self.get_paginated_response(
@@ -273,11 +265,7 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
 
     def get_queryset(self):
-        user = self.request.user
-        queryset = IncidentAttachment.objects.select_related("uploaded_by", "comment").filter(
-            incident__in=Incident.objects.visible_to(user).values("pk")
-        )
-        return _attachments_visible_to(queryset, user)
+        return IncidentAttachment.objects.visible_to(self.request.user).select_related("uploaded_by", "comment")
 
     @extend_schema(summary=_("Download the file (always as an attachment, never rendered inline)"),
                    responses={(200, "application/octet-stream"): OpenApiTypes.BINARY, 404: _ERRORS[404]})

@@ -7,6 +7,7 @@ from datetime import timedelta
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils import timezone
 from django.utils.duration import duration_string
+from django.utils.functional import lazy
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -17,7 +18,7 @@ from incidents.choices import Priority
 from servicedesk.models import Service
 from sla import businesstime
 from sla.choices import ClockStatus, ExceptionKind, Weekday
-from sla.definitions import steps_errors, target_errors
+from sla.definitions import steps_errors, targets_error
 from sla.engine import elapsed_at
 from sla.models import (
     BusinessCalendar,
@@ -31,10 +32,14 @@ from sla.models import (
     threshold_errors,
     validate_has_working_time,
 )
-from sla.services import exception_errors, period_errors
+from sla.services import date_clash_error, exception_errors, period_errors
 
 MAX_COMPUTE_DURATION = timedelta(days=3650)
+COMPUTE_YEARS = (1900, 2200)
 _WEEKDAYS_HELP = _("0 = Monday … 6 = Sunday")
+# Lazy as a whole: `%` on a lazy string translates it at once, i.e. at import, in the default language.
+_works_like_help = lazy(lambda: _("For a working day without its own periods: use the periods of this weekday "
+                                  "(%(help)s).") % {"help": _WEEKDAYS_HELP}, str)
 
 
 # The same choices as `weekday`; described inline so the schema keeps one component (WeekdayEnum) per choice set
@@ -42,8 +47,7 @@ _WEEKDAYS_HELP = _("0 = Monday … 6 = Sunday")
 @extend_schema_field({"type": "integer", "enum": [*Weekday.values, None], "nullable": True})
 class WorksLikeWeekdayField(serializers.ChoiceField):
     def __init__(self, **kwargs):
-        kwargs.setdefault("help_text", _("For a working day without its own periods: use the periods of this "
-                                         "weekday (%(help)s).") % {"help": _WEEKDAYS_HELP})
+        kwargs.setdefault("help_text", _works_like_help())
         super().__init__(choices=Weekday.choices, allow_null=True, required=False, **kwargs)
 
 
@@ -101,25 +105,19 @@ class CalendarExceptionSerializer(StrictFieldsMixin, serializers.ModelSerializer
         validators = []  # (calendar, date) uniqueness is checked in validate(): the calendar comes from the URL
 
     def validate(self, attrs):
+        """The exception as it will be (a change keeps what it does not give), as sla.services.save_exception
+        takes it, checked with the service's own rules so that the problems name their field and row."""
         attrs = super().validate(attrs)
-        instance = self.instance
-
-        def current(name, default=None):
-            if name in attrs:
-                return attrs[name]
-            if instance is None:
-                return default
-            return [{"start_time": p.start_time, "end_time": p.end_time} for p in instance.periods.all()] \
-                if name == "periods" else getattr(instance, name)
-
-        kind = current("kind", ExceptionKind.HOLIDAY)
-        errors = exception_errors(kind, current("works_like_weekday"), current("periods", []))
-        day = current("date")
-        clash = CalendarException.objects.filter(calendar=self.context["calendar"], date=day)
-        if instance is not None:
-            clash = clash.exclude(pk=instance.pk)
-        if day is not None and clash.exists():
-            errors["date"] = _("This calendar already has an exception on %(date)s.") % {"date": day}
+        if self.instance is not None:
+            current = self.instance
+            attrs = {"date": current.date, "kind": current.kind, "name": current.name,
+                     "works_like_weekday": current.works_like_weekday,
+                     "periods": [{"start_time": p.start_time, "end_time": p.end_time} for p in current.periods.all()],
+                     **attrs}
+        errors = exception_errors(attrs.get("kind", ExceptionKind.HOLIDAY), attrs.get("works_like_weekday"),
+                                  attrs.get("periods", []))
+        if clash := date_clash_error(self.context["calendar"], attrs.get("date"), self.instance):
+            errors["date"] = clash
         if errors:
             raise serializers.ValidationError(errors)
         return attrs
@@ -142,15 +140,26 @@ class FillResultSerializer(serializers.Serializer):
                                  help_text=_("Dates that already had an exception and were left as they were."))
 
 
+class _InRangeDateTimeField(serializers.DateTimeField):
+    """DRF's, except that a naive time too close to year 1 or 9999 to place in the time zone is refused with DRF's
+    "out of range" message (DRF answers an aware one so, but lets the naive one's OverflowError through: a 500)."""
+
+    def enforce_timezone(self, value):
+        try:
+            return super().enforce_timezone(value)
+        except OverflowError:
+            self.fail("overflow")
+
+
 class ComputeQuerySerializer(serializers.Serializer):
     """Either start + duration (when is it due?) or start + end (how much business time lies between?).
 
     A datetime without an offset is read in the calendar's time zone.
     """
 
-    start = serializers.DateTimeField()
+    start = _InRangeDateTimeField()
     duration = serializers.DurationField(required=False, help_text=_("Business time to add, e.g. PT4H or 04:00:00."))
-    end = serializers.DateTimeField(required=False)
+    end = _InRangeDateTimeField(required=False)
 
     def __init__(self, *args, time_zone=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -165,11 +174,19 @@ class ComputeQuerySerializer(serializers.Serializer):
             raise serializers.ValidationError(_("The duration must not exceed ten years."))
         return value
 
+    def validate_start(self, value):
+        if not COMPUTE_YEARS[0] <= value.year <= COMPUTE_YEARS[1]:  # dates near year 1 or 9999 overflow
+            raise serializers.ValidationError(_("Give a start between the years %(first)s and %(last)s.") % {
+                "first": COMPUTE_YEARS[0], "last": COMPUTE_YEARS[1]})
+        return value
+
     def validate(self, attrs):
         if ("duration" in attrs) == ("end" in attrs):
             raise serializers.ValidationError({"duration": _("Give either a duration or an end, not both.")})
         if "end" in attrs and attrs["end"] < attrs["start"]:
             raise serializers.ValidationError({"end": _("The end must not be before the start.")})
+        if "end" in attrs and attrs["end"] - attrs["start"] > MAX_COMPUTE_DURATION:  # the work grows with the span
+            raise serializers.ValidationError({"end": _("The end must be within ten years of the start.")})
         return attrs
 
 
@@ -246,11 +263,7 @@ class SLADefinitionSerializer(StrictFieldsMixin, serializers.ModelSerializer):
         return thresholds
 
     def validate_targets(self, targets):
-        if not targets:
-            raise serializers.ValidationError(_("Give at least one target (first response or resolution, for some "
-                                                "priority)."))
-        problems = target_errors(targets)
-        if any(problems):
+        if problems := targets_error(targets):
             raise serializers.ValidationError(problems)
         return targets
 

@@ -4,7 +4,6 @@ sla.definitions), end users are refused (403). Clocks are read-only.
 Calendars, agreements and clocks are staff data (`visible_to`); exceptions live under their calendar's URL.
 """
 
-import django_filters
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import Count, Prefetch
 from django.shortcuts import get_object_or_404
@@ -16,11 +15,15 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.serializers import ErrorSerializer
-from core.api.views import VisibleModelViewSet
-from core.roles import is_admin, is_staff_member
+from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
+from core.roles import is_staff_member
 from sla import businesstime, definitions, services
-from sla.choices import ExceptionKind
-from sla.filtersets import SLAClockFilterSet, SLADefinitionFilterSet
+from sla.filtersets import (
+    BusinessCalendarFilterSet,
+    CalendarExceptionFilterSet,
+    SLAClockFilterSet,
+    SLADefinitionFilterSet,
+)
 from sla.models import (
     BusinessCalendar,
     CalendarException,
@@ -50,34 +53,13 @@ _ERRORS = {
 }
 
 
-class StaffReadAdministratorWrite(permissions.IsAuthenticated):
+class StaffReadAdministratorWrite(IsAdministratorOrReadOnly):
     """Staff may read; only administrators may change; end users get nothing (403)."""
 
     message = _("Business calendars are open to staff only, and changed by administrators.")
 
     def has_permission(self, request, view):
-        if not super().has_permission(request, view) or not is_staff_member(request.user):
-            return False
-        return request.method in permissions.SAFE_METHODS or is_admin(request.user)
-
-
-class BusinessCalendarFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(label=_("Search"), field_name="name", lookup_expr="icontains")
-
-    class Meta:
-        model = BusinessCalendar
-        fields = ["q", "time_zone"]
-
-
-class CalendarExceptionFilterSet(django_filters.FilterSet):
-    year = django_filters.NumberFilter(label=_("Year"), field_name="date", lookup_expr="year")
-    date_from = django_filters.DateFilter(label=_("From"), field_name="date", lookup_expr="gte")
-    date_to = django_filters.DateFilter(label=_("To"), field_name="date", lookup_expr="lte")
-    kind = django_filters.ChoiceFilter(label=_("Kind"), choices=ExceptionKind.choices)
-
-    class Meta:
-        model = CalendarException
-        fields = ["year", "date_from", "date_to", "kind"]
+        return super().has_permission(request, view) and is_staff_member(request.user)
 
 
 def _validated(serializer_class, data, **kwargs):
@@ -218,13 +200,8 @@ class CalendarExceptionViewSet(viewsets.ModelViewSet):
         exception = self.get_object()
         serializer = self.get_serializer(exception, data=request.data, partial=kwargs.get("partial", False))
         serializer.is_valid(raise_exception=True)
-        data = {
-            "date": exception.date, "kind": exception.kind, "name": exception.name,
-            "works_like_weekday": exception.works_like_weekday,
-            "periods": [{"start_time": p.start_time, "end_time": p.end_time} for p in exception.periods.all()],
-            **serializer.validated_data,
-        }
-        exception = services.save_exception(self.calendar(), actor=request.user, exception=exception, **data)
+        exception = services.save_exception(self.calendar(), actor=request.user, exception=exception,
+                                            **serializer.validated_data)  # the whole exception (see validate)
         return self._answer(exception)
 
     def destroy(self, request, *args, **kwargs):
@@ -298,7 +275,8 @@ class StaffOnly(permissions.IsAuthenticated):
 
 @extend_schema_view(
     list=extend_schema(summary=_("SLA clocks (filter by incident number: ?incident=INC-000123)")),
-    retrieve=extend_schema(summary=_("One SLA clock"), responses={200: SLAClockSerializer, 404: _ERRORS[404]}),
+    retrieve=extend_schema(summary=_("One SLA clock"), responses={
+        200: SLAClockSerializer, 404: OpenApiResponse(ErrorSerializer, description=_("No such clock."))}),
 )
 class SLAClockViewSet(viewsets.ReadOnlyModelViewSet):
     """Clocks of the incidents the caller sees, read-only: they change only with their incident and agreement."""

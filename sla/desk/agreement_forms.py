@@ -15,7 +15,7 @@ from incidents.choices import Priority
 
 from ..choices import EscalationAction, Metric
 from ..models import EscalationStep, SLADefinition
-from .common import INPUT, SELECT, BusinessDurationField, RowForm, RowFormSet
+from .common import INPUT, SELECT, BusinessDurationField, RowForm, RowFormSet, leave_validation_to_the_service
 
 MODEL_FIELDS = ["name", "kind", "party", "description", "is_active", "record_kind", "services", "organisations",
                 "assignment_groups", "calendar", "reopen_policy"]
@@ -59,8 +59,7 @@ class AgreementForm(forms.Form):
             "calendar": forms.Select(attrs=SELECT), "reopen_policy": forms.Select(attrs=SELECT),
             "services": _MULTI, "organisations": _MULTI, "assignment_groups": _MULTI,
         }))
-        for field in self.fields.values():
-            field.validators = []  # sla.definitions validates; its errors come back on these fields
+        leave_validation_to_the_service(self)
         self.fields["services"].help_text = _("Empty: every service.")
         self.fields["organisations"].help_text = _("Empty: every organisation.")
         self.fields["assignment_groups"].help_text = _("Empty: whichever group holds the record. For an OLA, the "

@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from django import forms
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.validators import ProhibitNullCharactersValidator
 from django.utils.dateparse import parse_duration
 from django.utils.translation import gettext_lazy as _
 
@@ -26,6 +27,14 @@ SELECT = {"class": "form-select form-select-sm"}
 def fingerprint(*parts):
     """A short digest of what an edit page showed; a POST carrying another digest was made on stale data."""
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:32]
+
+
+def leave_validation_to_the_service(form):
+    """Drop the model's validators from `form`'s fields: the service checks the same (time zone, length, ...) and its
+    errors come back on the fields. NUL characters are still refused here: no service checks them and the database
+    cannot store them."""
+    for field in form.fields.values():
+        field.validators = [v for v in field.validators if isinstance(v, ProhibitNullCharactersValidator)]
 
 
 _UNITS = re.compile(r"^(?P<sign>-)?\s*(?:(?P<d>\d+)\s*d)?\s*(?:(?P<h>\d+)\s*h)?\s*(?:(?P<m>\d+)\s*m(?:in)?)?"

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ..choices import Weekday
 from ..models import BusinessCalendar, CalendarException, WorkingPeriod
-from .common import INPUT, SELECT, RowForm, RowFormSet, fingerprint
+from .common import INPUT, SELECT, RowForm, RowFormSet, fingerprint, leave_validation_to_the_service
 
 TIME_INPUT = forms.TimeInput(attrs={**INPUT, "type": "time"}, format="%H:%M")
 WEEKDAY_CHOICES = [("", "—"), *Weekday.choices]
@@ -46,8 +46,7 @@ class CalendarForm(forms.Form):
             "name": forms.TextInput(attrs=INPUT), "time_zone": forms.TextInput(attrs={**INPUT, "list": "time-zones"}),
             "description": forms.Textarea(attrs={**INPUT, "rows": 2}),
         }))
-        for field in self.fields.values():
-            field.validators = []  # the service validates (time zone, uniqueness) and its errors come back here
+        leave_validation_to_the_service(self)
 
     def values(self):
         return {name: self.cleaned_data[name] for name in ("name", "time_zone", "description")}

@@ -84,8 +84,11 @@ def _selected_year(request, years):
     raw = request.GET.get("year")
     if raw == "all":
         return None
-    if raw and raw.isdigit() and 1900 <= int(raw) <= 2200:
-        return int(raw)
+    try:
+        if 1900 <= (chosen := int(raw)) <= 2200:
+            return chosen
+    except (TypeError, ValueError):  # none, or not a number ("²" passes str.isdigit() but not int())
+        pass
     this_year = timezone.localdate().year
     return this_year if this_year in years or not years else years[-1]
 
@@ -128,56 +131,59 @@ def _calendar_form_page(request, calendar, form, periods, status):
     }, status=status)
 
 
+def _save_calendar(request, calendar, form, periods):
+    """Call the service with the page's input; (calendar, None) or (None, status) with the errors placed."""
+    rows = periods.live_rows()
+    values = {"periods": [v for _f, v in rows], **form.values()}
+    try:
+        if calendar is None:
+            return services.create_calendar(actor=request.user, **values), None
+        with transaction.atomic():
+            locked = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
+            if form.cleaned_data["stamp"] and form.cleaned_data["stamp"] != calendar_stamp(locked):
+                raise StaleVersion()
+            return services.update_calendar(locked, actor=request.user, **values), None
+    except StaleVersion as exc:
+        form.add_error(None, exc.message)
+        return None, exc.status_code
+    except ValidationError as exc:
+        _place_calendar_errors(form, periods, rows, exc)
+        return None, 400
+
+
+def _calendar_page(request, calendar):
+    """Creating (calendar=None) or editing a calendar with its weekly periods."""
+    if request.method == "GET":
+        if calendar is None:
+            form, current = CalendarForm(initial={"time_zone": "Asia/Shanghai"}), OFFICE_WEEK
+        else:
+            form = CalendarForm(initial=calendar_initial(calendar))
+            current = list(calendar.periods.order_by("weekday", "start_time").values("weekday", "start_time",
+                                                                                     "end_time"))
+        return _calendar_form_page(request, calendar, form, period_formset(periods=current), 200)
+    form, periods = CalendarForm(request.POST), period_formset(request.POST)
+    status = 400
+    if all([form.is_valid(), periods.is_valid()]):
+        saved, status = _save_calendar(request, calendar, form, periods)
+        if saved is not None:
+            message = _("Calendar “%(name)s” saved.") if calendar else _("Calendar “%(name)s” created.")
+            messages.success(request, message % {"name": saved.name})
+            return redirect("sla-desk:calendar", pk=saved.pk)
+    else:
+        periods.preview(services.period_errors)
+    return _calendar_form_page(request, calendar, form, periods, status)
+
+
 @edit_required
 @require_http_methods(["GET", "POST"])
 def calendar_create(request):
-    if request.method == "GET":
-        form = CalendarForm(initial={"time_zone": "Asia/Shanghai"})
-        return _calendar_form_page(request, None, form, period_formset(periods=OFFICE_WEEK), 200)
-    form, periods = CalendarForm(request.POST), period_formset(request.POST)
-    if all([form.is_valid(), periods.is_valid()]):
-        rows = periods.live_rows()
-        try:
-            calendar = services.create_calendar(actor=request.user, periods=[v for _f, v in rows], **form.values())
-        except ValidationError as exc:
-            _place_calendar_errors(form, periods, rows, exc)
-        else:
-            messages.success(request, _("Calendar “%(name)s” created.") % {"name": calendar.name})
-            return redirect("sla-desk:calendar", pk=calendar.pk)
-    else:
-        periods.preview(services.period_errors)
-    return _calendar_form_page(request, None, form, periods, 400)
+    return _calendar_page(request, None)
 
 
 @edit_required
 @require_http_methods(["GET", "POST"])
 def calendar_edit(request, pk):
-    calendar = get_object_or_404(_calendars(request), pk=pk)
-    if request.method == "GET":
-        current = calendar.periods.order_by("weekday", "start_time").values("weekday", "start_time", "end_time")
-        return _calendar_form_page(request, calendar, CalendarForm(initial=calendar_initial(calendar)),
-                                   period_formset(periods=list(current)), 200)
-    form, periods = CalendarForm(request.POST), period_formset(request.POST)
-    status = 400
-    if all([form.is_valid(), periods.is_valid()]):
-        rows = periods.live_rows()
-        try:
-            with transaction.atomic():
-                locked = BusinessCalendar.objects.select_for_update().get(pk=calendar.pk)
-                if form.cleaned_data["stamp"] and form.cleaned_data["stamp"] != calendar_stamp(locked):
-                    raise StaleVersion()
-                services.update_calendar(locked, actor=request.user, periods=[v for _f, v in rows], **form.values())
-        except StaleVersion as exc:
-            form.add_error(None, exc.message)
-            status = exc.status_code
-        except ValidationError as exc:
-            _place_calendar_errors(form, periods, rows, exc)
-        else:
-            messages.success(request, _("Calendar “%(name)s” saved.") % {"name": form.cleaned_data["name"]})
-            return redirect("sla-desk:calendar", pk=calendar.pk)
-    else:
-        periods.preview(services.period_errors)
-    return _calendar_form_page(request, calendar, form, periods, status)
+    return _calendar_page(request, get_object_or_404(_calendars(request), pk=pk))
 
 
 @edit_required

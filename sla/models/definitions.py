@@ -151,10 +151,18 @@ class SLATarget(models.Model):
 
     def clean(self):
         super().clean()
-        if self.duration is not None and self.duration <= timedelta(0):
-            raise ValidationError({"duration": _("A target must be longer than zero.")})
-        if self.duration is not None and self.duration > MAX_TARGET:
-            raise ValidationError({"duration": _("A target must not exceed 365 days.")})
+        problem = duration_error(self.duration)
+        if problem:
+            raise ValidationError({"duration": problem})
+
+
+def duration_error(duration):
+    """The message about a target's duration (longer than zero, at most MAX_TARGET), or None."""
+    if duration is not None and duration <= timedelta(0):
+        return _("A target must be longer than zero.")
+    if duration is not None and duration > MAX_TARGET:
+        return _("A target must not exceed 365 days.")
+    return None
 
 
 @pghistory.track()

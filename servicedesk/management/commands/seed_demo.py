@@ -62,14 +62,10 @@ class DemoCast:
 def _upsert_user(username, first, last, language, organisation, *, password, reset_password=False, **extra):
     defaults = {"first_name": first, "last_name": last, "language": language, "organisation": organisation,
                 "email": f"{username}@itsm.example.com", **extra}
-    user, created = User.objects.get_or_create(username=username, defaults={**defaults, "password": password})
-    if not created:
-        for name, value in defaults.items():
-            setattr(user, name, value)
-        if reset_password:
-            user.password = password
-        user.save()
-    return user
+    return User.objects.update_or_create(
+        username=username, defaults={**defaults, "password": password} if reset_password else defaults,
+        create_defaults={**defaults, "password": password},
+    )[0]
 
 
 def seed_reference_data():
