@@ -2,9 +2,6 @@
 
 import os
 import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -138,12 +135,14 @@ def _test_database_url():
 
 
 @pytest.fixture
-def celery_worker_process(transactional_db, settings, request):
+def celery_worker_process(transactional_db, settings, request, tmp_path):
     """A real `celery worker` process on the test database, with its own queue (xdist-safe).
 
-    Yields a function that waits until a condition holds (polling the database the test can see).
+    Yields a function that waits until a condition holds (polling the database the test can see); it carries the
+    process, the queue and the environment, for tests that start more processes alike (tests/processes.py).
     """
     from itsm.celery import app
+    from tests.processes import start_process, stop, wait_until
 
     queue = f"test-{os.environ.get('PYTEST_XDIST_WORKER', 'main')}-{os.getpid()}"
     app.conf.task_default_queue = queue
@@ -152,21 +151,10 @@ def celery_worker_process(transactional_db, settings, request):
     mail_port = getattr(settings, "EMAIL_PORT", None)
     if settings.EMAIL_BACKEND.endswith("smtp.EmailBackend"):
         env["EMAIL_URL"] = f"smtp://127.0.0.1:{mail_port}"
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "itsm", "worker", "-Q", queue, "-c", "1", "-P", "solo",
-         "--without-heartbeat", "--without-mingle", "--without-gossip", "-l", "WARNING"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    proc = start_process("worker", env, tmp_path, "worker1")
 
     def wait_for(condition, timeout=30):
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if condition():
-                return True
-            if proc.poll() is not None:
-                raise AssertionError(f"celery worker died: {proc.stderr.read().decode()[-2000:]}")
-            time.sleep(0.2)
-        return False
+        return wait_until(condition, [proc], timeout)
 
     wait_for.process = proc
     wait_for.queue = queue
@@ -174,9 +162,5 @@ def celery_worker_process(transactional_db, settings, request):
     try:
         yield wait_for
     finally:
-        proc.terminate()
-        try:
-            proc.wait(10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
+        stop(proc)
         app.conf.task_default_queue = settings.CELERY_TASK_DEFAULT_QUEUE
