@@ -21,7 +21,7 @@ from cmdb.filtersets import ConfigurationItemFilterSet, RelationshipFilterSet
 from cmdb.models import AttributeDefinition, CIClass, ConfigurationItem, ImportJob, Relationship, RelationshipType
 from cmdb.querysets import can_edit_cis
 from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
-from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
+from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet, VisibleQuerysetMixin
 from core.exceptions import Conflict
 from core.roles import is_staff_member
 
@@ -255,14 +255,12 @@ class ConfigurationItemViewSet(VisibleModelViewSet):
     create=extend_schema(summary=_("Link two CIs (the type must allow their classes; no loop where it forbids one)"),
                          request=s.RelationshipCreateSerializer, responses={201: s.RelationshipSerializer, **_ERRORS}),
 )
-class RelationshipViewSet(mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.ReadOnlyModelViewSet):
+class RelationshipViewSet(VisibleQuerysetMixin, mixins.CreateModelMixin, mixins.DestroyModelMixin,
+                          viewsets.ReadOnlyModelViewSet):
     queryset = Relationship.objects.select_related("type", "source__ci_class", "target__ci_class").order_by("id")
     serializer_class = s.RelationshipSerializer
     permission_classes = [CanEditCMDBOrReadOnly]
     filterset_class = RelationshipFilterSet
-
-    def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
 
     def create(self, request, *args, **kwargs):
         serializer = s.RelationshipCreateSerializer(data=request.data, context=self.get_serializer_context())
@@ -282,7 +280,7 @@ class IsStaff(permissions.IsAuthenticated):
         return super().has_permission(request, view) and can_edit_cis(request.user)
 
 
-class ImportJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
+class ImportJobViewSet(VisibleQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Bulk imports: upload a file, get a job; small files are imported at once (201), larger ones in the background
     (202) — poll the job until its state is done or failed, then read its rows.
     """
@@ -292,9 +290,6 @@ class ImportJobViewSet(mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     permission_classes = [IsStaff]
     parser_classes = [MultiPartParser, FormParser]
     filterset_fields = ["state", "external_source"]
-
-    def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
 
     @extend_schema(summary=_("Upload a CSV or JSON file of CIs (and relationships)"),
                    request={"multipart/form-data": s.ImportJobCreateSerializer},

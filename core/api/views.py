@@ -16,8 +16,8 @@ from .filtersets import AssignmentGroupFilterSet, OrganisationFilterSet, UserFil
 from .serializers import AssignmentGroupSerializer, MeSerializer, OrganisationSerializer, UserSerializer
 
 
-class VisibleModelViewSet(viewsets.ModelViewSet):
-    """A viewset whose queryset always passes through `Model.objects.visible_to(user)`.
+class VisibleQuerysetMixin:
+    """A view whose queryset always passes through `Model.objects.visible_to(user)`.
 
     Subclasses set `queryset` (with select_related/prefetch_related for a constant query count); the restriction is
     applied here so no endpoint can forget it.
@@ -25,6 +25,10 @@ class VisibleModelViewSet(viewsets.ModelViewSet):
 
     def get_queryset(self):
         return super().get_queryset().visible_to(self.request.user)
+
+
+class VisibleModelViewSet(VisibleQuerysetMixin, viewsets.ModelViewSet):
+    """A full model viewset restricted by `visible_to` (VisibleQuerysetMixin)."""
 
 
 class IsAdministratorOrReadOnly(permissions.IsAuthenticated):

@@ -15,7 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from core.api.serializers import ErrorSerializer
-from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
+from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet, VisibleQuerysetMixin
 from core.roles import is_staff_member
 from sla import businesstime, definitions, services
 from sla.filtersets import (
@@ -278,7 +278,7 @@ class StaffOnly(permissions.IsAuthenticated):
     retrieve=extend_schema(summary=_("One SLA clock"), responses={
         200: SLAClockSerializer, 404: OpenApiResponse(ErrorSerializer, description=_("No such clock."))}),
 )
-class SLAClockViewSet(viewsets.ReadOnlyModelViewSet):
+class SLAClockViewSet(VisibleQuerysetMixin, viewsets.ReadOnlyModelViewSet):
     """Clocks of the incidents the caller sees, read-only: they change only with their incident and agreement."""
 
     queryset = SLAClock.objects.select_related("incident", "sla").order_by("incident_id", "metric", "sla_id", "id")
@@ -286,6 +286,3 @@ class SLAClockViewSet(viewsets.ReadOnlyModelViewSet):
     permission_classes = [StaffOnly]
     filterset_class = SLAClockFilterSet
     ordering_fields = ["due_at", "started_at", "stopped_at"]
-
-    def get_queryset(self):
-        return super().get_queryset().visible_to(self.request.user)
