@@ -26,8 +26,8 @@ def run_service(request, call, form=None):
                 if form is not None and field in form.fields:
                     for error in errors:
                         form.add_error(field, error)
-                else:
-                    messages.error(request, f"{field}: {' '.join(errors)}")
+                else:  # not on this page's form: the service's sentences stand on their own, without a field's code
+                    messages.error(request, " ".join(errors))
         else:
             messages.error(request, " ".join(exc.messages))
         return None, 400
