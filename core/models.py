@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -104,3 +105,32 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class OutboxMessage(models.Model):
+    """A side effect of a committed change (a mail, a notification, later a webhook), waiting to be carried out.
+
+    Written by core.outbox.enqueue in the change's own transaction, so it exists exactly when the change does; the
+    relay (core.outbox.relay) runs its handler and marks it done. The key makes each effect one row.
+    """
+
+    key = models.CharField(_("key"), max_length=200)
+    handler = models.CharField(_("handler"), max_length=200)
+    payload = models.JSONField(_("payload"), default=dict)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Not tried before this instant: the lease of the relay that took it, or the pause after a failure.
+    available_at = models.DateTimeField(_("available from"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        constraints = [models.UniqueConstraint(fields=["key"], name="outbox_unique_key")]
+        indexes = [models.Index(fields=["available_at", "id"], condition=models.Q(done_at__isnull=True),
+                                name="outbox_pending")]
+
+    def __str__(self):
+        return self.key

@@ -1,7 +1,7 @@
 """Every state change of an incident, one function each. Pages, API, e-mail intake and tasks call only these.
 
 Each runs in a transaction, locks the row, checks the version and the actor, records the audit context (pghistory
-triggers write the trail), and queues side effects after commit.
+triggers write the trail), and writes side effects to the outbox (core.outbox), sent after commit.
 """
 
 from datetime import timedelta
@@ -14,6 +14,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import outbox
 from core.exceptions import Conflict, IllegalTransition, StaleVersion
 from core.roles import is_admin, is_lead, is_staff_member
 from core.textsearch import search_vector
@@ -57,9 +58,11 @@ def _check_version(incident, version):
 
 
 def _after_commit_mail(incident_id, kind, comment_id=None):
-    from .tasks import send_incident_mail
-
-    transaction.on_commit(lambda: send_incident_mail.delay(incident_id, kind, comment_id=comment_id))
+    """The requester's mail, written to the outbox in this transaction and sent once it commits (core.outbox): a
+    broker that is away neither fails the change nor loses the mail."""
+    outbox.enqueue("incidents.notifications.send_incident_mail",
+                   {"incident_id": incident_id, "kind": kind, "comment_id": comment_id},
+                   key=f"incident-mail:{incident_id}:{kind}:{comment_id or ''}")
 
 
 def refresh_search(incident_id):

@@ -152,13 +152,25 @@ MEDIA_URL = "/media/"  # never served directly: attachments go through a permiss
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# The cache fails open (core.cache): with Redis/Valkey away or hung, throttles and rate limits let requests through
+# and nothing waits more than a socket timeout (then a few seconds of not asking at all).
+CACHES = {
+    "default": {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25),
+                    "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25)},
+    }
+}
 
 # Mail. EMAIL_URL like smtp://user:pass@host:25 (smtp+tls:// for STARTTLS); by default mail is written to files.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{BASE_DIR / '.data' / 'mail'}")
+EMAIL_URL = env.str("EMAIL_URL", default="filemail://.data/mail")
+EMAIL_CONFIG = env.email_url_config(EMAIL_URL)
 vars().update(EMAIL_CONFIG)
 if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
-    EMAIL_FILE_PATH = EMAIL_CONFIG["EMAIL_FILE_PATH"]
+    # django-environ drops the leading "/" of filemail:///abs/path; the folder is whatever follows "filemail://",
+    # a relative one under the checkout.
+    EMAIL_FILE_PATH = str(BASE_DIR / EMAIL_URL.split("://", 1)[1])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicedesk@itsm.example.com")
 EMAIL_TIMEOUT = 10
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -193,6 +205,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="itsm")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers and beat outlive a broker outage of any length: they keep reconnecting (core.broker patches the kombu bug
+# that made a worker exit when Valkey went away while it held an unacked task).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_timeout": 2,
@@ -220,6 +235,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SLA_FOLD_INTERVAL_SECONDS", default=60.0),
         "options": {"expires": env.float("SLA_FOLD_INTERVAL_SECONDS", default=60.0)},
     },
+}
+
+# The outbox (core.outbox): side effects of committed changes. Beat sweeps what the after-commit nudge could not
+# hand to a worker (broker away); an effect whose handler failed is tried again after a growing pause.
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "core.tasks.relay_outbox",
+    "schedule": OUTBOX_SWEEP_SECONDS,
+    "options": {"expires": OUTBOX_SWEEP_SECONDS},
 }
 
 # SLA notifications still unsent this long after they were queued (a lost task, SMTP down) are queued again.
