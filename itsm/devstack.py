@@ -337,6 +337,8 @@ class DevStack:
         child.restarts.append(now)
         with self.uninterrupted():
             child.start()
+        if getattr(self, "url", None):
+            self.write_state(self.url)  # its new pid
         return True
 
     def print_banner(self, url):
@@ -358,6 +360,7 @@ class DevStack:
         self.start_servers()
         self.prepare_database()
         self.start_processes(port)
+        self.url = url
         self.write_state(url)
         if self.wait_healthy(url):
             log(f"healthy {time.monotonic() - started:.1f} s after start")
