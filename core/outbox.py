@@ -14,7 +14,8 @@ outside any transaction, and marks it done. A handler that fails leaves the mess
 and with its error recorded; a relay that dies mid-way leaves it leased, and the lease runs out. Handlers must
 therefore be idempotent per key (core.notify already is: one Notification per recipient and key).
 
-`handler` is the dotted path of a function taking the payload as keyword arguments (JSON values only).
+`handler` is the dotted path of a function taking the payload as keyword arguments (JSON values only);
+`publish_task` below is the handler for work that should run as a task of its own.
 """
 
 import logging
@@ -113,6 +114,15 @@ def _carry_out(message):
         return False
     OutboxMessage.objects.filter(pk=message.pk).update(done_at=timezone.now(), last_error="")
     return True
+
+
+def publish_task(task, args=(), kwargs=None):
+    """A handler that hands a Celery task to the broker (for work too long to run inside the relay, like a large
+    import): done once the broker took it; from there acks_late delivers it at least once, so the task must be
+    idempotent. enqueue("core.outbox.publish_task", {"task": name, "args": [...]}, key=...)."""
+    from itsm.celery import app
+
+    app.tasks[task].apply_async(args=list(args), kwargs=kwargs or {})
 
 
 def relay(limit=RELAY_BATCH):

@@ -117,3 +117,15 @@ def test_tasks_retry_on_the_transient_errors_they_meet(error):
     finally:
         app.conf.task_always_eager = False
     assert attempts == [error] * 3
+
+
+def test_work_too_long_for_the_relay_is_handed_to_the_broker_once(db):
+    attempts.clear()
+    outbox.enqueue("core.outbox.publish_task", {"task": "tests.test_outbox.flaky", "args": [0, "kombu"]},
+                   key="long-work:1")
+    app.conf.task_always_eager = True  # the published task runs here, as a worker would run it
+    try:
+        assert outbox.relay() == (1, False) and outbox.relay() == (0, False)
+    finally:
+        app.conf.task_always_eager = False
+    assert attempts == ["kombu"]
