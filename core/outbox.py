@@ -136,6 +136,14 @@ def relay(limit=RELAY_BATCH):
     return done, True
 
 
+def prune(*, keep=None):
+    """Forget messages carried out longer ago than `keep` (settings.OUTBOX_KEEP_DAYS); answers how many."""
+    from django.conf import settings
+
+    keep = keep if keep is not None else timedelta(days=settings.OUTBOX_KEEP_DAYS)
+    return OutboxMessage.objects.filter(done_at__lt=timezone.now() - keep).delete()[0]
+
+
 def pending():
     """Messages not yet carried out (for health checks and tests)."""
     return OutboxMessage.objects.filter(done_at__isnull=True)

@@ -43,3 +43,11 @@ def relay_outbox():
     if more:
         outbox.nudge()
     return done
+
+
+@shared_task(base=BaseTask, name="core.tasks.prune_outbox", ignore_result=True)
+def prune_outbox():
+    """Beat: forget outbox messages carried out more than settings.OUTBOX_KEEP_DAYS ago."""
+    from . import outbox
+
+    return outbox.prune()

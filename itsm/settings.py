@@ -245,6 +245,9 @@ CELERY_BEAT_SCHEDULE["outbox-relay"] = {
     "schedule": OUTBOX_SWEEP_SECONDS,
     "options": {"expires": OUTBOX_SWEEP_SECONDS},
 }
+OUTBOX_KEEP_DAYS = env.float("OUTBOX_KEEP_DAYS", default=7.0)  # carried-out messages are forgotten after this
+CELERY_BEAT_SCHEDULE["outbox-prune"] = {"task": "core.tasks.prune_outbox", "schedule": 3600.0,
+                                        "options": {"expires": 3600.0}}
 
 # SLA notifications still unsent this long after they were queued (a lost task, SMTP down) are queued again.
 SLA_NOTICE_RESEND_SECONDS = env.float("SLA_NOTICE_RESEND_SECONDS", default=120.0)

@@ -12,6 +12,7 @@ from core import outbox
 from core.models import Notification, OutboxMessage
 from core.tasks import BaseTask
 from incidents import services
+from incidents.models import Incident
 from itsm.celery import app
 from tests.mail import subject_of
 
@@ -129,3 +130,12 @@ def test_work_too_long_for_the_relay_is_handed_to_the_broker_once(db):
     finally:
         app.conf.task_always_eager = False
     assert attempts == ["kombu"]
+
+
+def test_carried_out_messages_are_forgotten_after_a_week(cast):
+    report(cast, "Old")
+    report(cast, "Waiting")
+    OutboxMessage.objects.filter(payload__incident_id=Incident.objects.get(title="Old").pk).update(
+        done_at=timezone.now() - timedelta(days=8))
+    assert outbox.prune() == 1
+    assert outbox.pending().count() == 1 and OutboxMessage.objects.count() == 1
