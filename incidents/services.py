@@ -99,7 +99,9 @@ def create_incident(*, actor, title, description="", requester=None, channel=Cha
     if not staff:
         # The one rule for every channel (portal, API, e-mail): what only the desk decides is ignored when an end user
         # sends it; their report starts at minor impact and the desk assesses it (priority follows from that).
-        assignment_group, is_major, impact = None, False, Impact.MINOR
+        assignment_group, is_major = None, False
+        if impact in Impact.values:  # an impossible impact is still refused below, naming the field
+            impact = Impact.MINOR
         if channel not in (Channel.PORTAL, Channel.API, Channel.EMAIL):
             channel = Channel.PORTAL
     _check_uploads(attachments)
