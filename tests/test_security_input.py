@@ -137,3 +137,11 @@ def test_the_stored_type_is_sniffed(cast, content, expected):
     services.add_comment(incident, actor=cast.agent, body="File", attachments=[
         _upload("file.bin" if content else "empty.txt", content, "image/png")])
     assert IncidentAttachment.objects.get().content_type == expected
+
+
+def test_a_file_stored_before_sniffing_is_served_with_the_type_of_its_bytes(cast):
+    incident = make_incident(cast, attachments=[_upload("x.png", HTML, "image/png")])
+    attachment = incident.attachments.get()
+    IncidentAttachment.objects.filter(pk=attachment.pk).update(content_type="text/html")  # as an old row had it
+    download = client_for(cast.end_user).get(f"/attachments/{attachment.pk}/")
+    assert (download["Content-Type"], download["Content-Security-Policy"]) == ("text/plain", "sandbox")
