@@ -20,7 +20,7 @@ from core.roles import is_admin, is_lead, is_staff_member
 from core.textsearch import search_vector
 
 from . import signals, workflow
-from .attachments import check_upload, safe_filename
+from .attachments import check_upload, safe_filename, sniff_content_type
 from .choices import FINAL_STATES, OPEN_STATES, Action, Channel, Impact, Priority, ResolutionCode, State, Urgency
 from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry, next_numbers
 
@@ -81,7 +81,7 @@ def _store_attachments(incident, uploads, actor, comment=None):
     for upload in uploads:
         IncidentAttachment.objects.create(
             incident=incident, comment=comment, file=upload, filename=safe_filename(upload.name),
-            content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
+            content_type=sniff_content_type(upload),
             size=upload.size, uploaded_by=actor,
         )
 
@@ -100,7 +100,11 @@ def create_incident(*, actor, title, description="", requester=None, channel=Cha
     if requester.pk != actor.pk and not staff:
         raise PermissionDenied(_("Only service desk staff may log an incident for someone else."))
     if not staff:
+        # The one rule for every channel (portal, API, e-mail): what only the desk decides is ignored when an end user
+        # sends it; their report starts at minor impact and the desk assesses it (priority follows from that).
         assignment_group, is_major = None, False
+        if impact in Impact.values:  # an impossible impact is still refused below, naming the field
+            impact = Impact.MINOR
         if channel not in (Channel.PORTAL, Channel.API, Channel.EMAIL):
             channel = Channel.PORTAL
     _check_uploads(attachments)

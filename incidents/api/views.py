@@ -1,7 +1,6 @@
 """The incident API: every read goes through `Incident.objects.visible_to`, every change through incidents.services."""
 
 from django.db.models import Prefetch
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -17,6 +16,7 @@ from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
 from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
 from core.roles import is_staff_member
 from incidents import ci_services, services
+from incidents.attachments import download_response
 from incidents.choices import Channel
 from incidents.filtersets import IncidentFilterSet
 from incidents.history import incident_events
@@ -272,8 +272,7 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, _DownloadRenderer])
     def download(self, request, pk=None):
         attachment = self.get_object()
-        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
-                            content_type=attachment.content_type or "application/octet-stream")
+        return download_response(attachment)
 
 
 class PriorityMatrixViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,
