@@ -20,7 +20,7 @@ import json
 import tempfile
 
 from django.conf import settings
-from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation, TooManyFieldsSent, TooManyFilesSent
 from django.core.handlers.wsgi import LimitedStream
 from django.http import JsonResponse
 from django.http.multipartparser import MultiPartParserError
@@ -75,6 +75,22 @@ def _json_too_deep(body, limit):
             return True
         stack.extend((child, depth + 1) for child in children if isinstance(child, dict | list))
     return False
+
+
+def _multipart_refusal(exc):
+    """The refusal an error met while parsing a multipart body stands for (None: not the body's fault)."""
+    if isinstance(exc, BodyRefused):
+        return exc
+    if isinstance(exc, RequestDataTooBig):  # the non-file fields together passed DATA_UPLOAD_MAX_MEMORY_SIZE
+        return BodyRefused(413, _("The form fields are larger than the limit of %(limit)s.")
+                           % {"limit": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)})
+    if isinstance(exc, TooManyFieldsSent | TooManyFilesSent):
+        return BodyRefused(400, _("The form has more fields or files than one request may carry (%(fields)d fields, "
+                                  "%(files)d files).") % {"fields": settings.DATA_UPLOAD_MAX_NUMBER_FIELDS,
+                                                          "files": settings.DATA_UPLOAD_MAX_NUMBER_FILES})
+    if isinstance(exc, MultiPartParserError | SuspiciousOperation | OSError):
+        return BodyRefused(400, _("The multipart form could not be read: it is malformed or incomplete."))
+    return None
 
 
 class RequestBodyLimitMiddleware:
@@ -141,17 +157,12 @@ class RequestBodyLimitMiddleware:
         try:
             parser = StrictMultiPartParser(request.META, request, handlers, request.encoding)
             request._post, request._files = parser.parse()
-        except BodyRefused:
+        except Exception as exc:
             close_handler_files(handlers)
-            raise
-        except RequestDataTooBig:  # the non-file fields together passed DATA_UPLOAD_MAX_MEMORY_SIZE
-            close_handler_files(handlers)
-            raise BodyRefused(413, _("The form fields are larger than the limit of %(limit)s.")
-                              % {"limit": filesizeformat(settings.DATA_UPLOAD_MAX_MEMORY_SIZE)}) from None
-        except (MultiPartParserError, SuspiciousOperation, OSError):
-            close_handler_files(handlers)
-            raise BodyRefused(400, _("The multipart form could not be read: it is malformed or incomplete.")) \
-                from None
+            refusal = _multipart_refusal(exc)
+            if refusal is None or refusal is exc:
+                raise
+            raise refusal from None
 
     def _refuse(self, request, refusal):
         body = {"detail": refusal.message}

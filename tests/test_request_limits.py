@@ -68,6 +68,20 @@ def test_a_multipart_body_cut_short_is_a_400_naming_the_file(cast):
     assert not Incident.objects.exists()
 
 
+def test_too_many_files_or_a_broken_form_is_a_400_saying_so(cast, settings):
+    settings.DATA_UPLOAD_MAX_NUMBER_FILES = 2
+    body = multipart(("title", None, b"Logs"), *[("attachments", f"{n}.log", b"log") for n in range(3)])
+    response = post_multipart(api_client(cast.end_user), "/api/v1/incidents/", body)
+    assert response.status_code == 400
+    assert response.json()["detail"] == ("The form has more fields or files than one request may carry "
+                                         "(1000 fields, 2 files).")
+    response = api_client(cast.end_user).generic("POST", "/api/v1/incidents/", b"title=x",
+                                                 content_type="multipart/form-data")  # no boundary
+    assert response.status_code == 400
+    assert response.json()["detail"] == "The multipart form could not be read: it is malformed or incomplete."
+    assert not Incident.objects.exists()
+
+
 def test_a_whole_multipart_body_still_creates_the_incident_with_its_file(cast):
     body = multipart(("title", None, b"Printer jams"), ("attachments", "error.log", b"paper jam in tray 2"))
     response = post_multipart(api_client(cast.end_user), "/api/v1/incidents/", body)
