@@ -2,9 +2,14 @@
 (413), a part whose file name is unusable ("..", ".", "dir/") or a body cut short is a 400 naming it.
 
 Django's own parser silently skips a file part named ".." and drops a file whose body ends before its closing
-boundary; the view then sees no file and the client gets 201 without it. core.request_body installs these.
+boundary; the view then sees no file and the client gets 201 without it. core.request_body installs these; the
+settings make UnlinkedTemporaryFileUploadHandler hold large uploads.
 """
 
+import tempfile
+
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
 from django.core.files.uploadhandler import FileUploadHandler
 from django.http.multipartparser import MultiPartParser
 from django.template.defaultfilters import filesizeformat
@@ -47,6 +52,28 @@ class FileSizeLimitHandler(FileUploadHandler):
             % {"name": self.file_name},
             field=self.field_name,
         )
+
+
+class UnlinkedTemporaryFileUploadHandler(FileUploadHandler):
+    """Django's TemporaryFileUploadHandler keeps a large upload in a named file in /tmp, which stays there for good
+    when gunicorn kills the worker mid-upload. This one writes to a file without a name (TemporaryFile): the kernel
+    frees it whenever the process lets go, killed or not. Storage copies it in chunks instead of moving it."""
+
+    def new_file(self, *args, **kwargs):
+        super().new_file(*args, **kwargs)
+        spool = tempfile.TemporaryFile(dir=settings.FILE_UPLOAD_TEMP_DIR)  # noqa: SIM115 - closed with the request
+        self.file = UploadedFile(spool, self.file_name, self.content_type, 0, self.charset, self.content_type_extra)
+
+    def receive_data_chunk(self, raw_data, start):
+        self.file.write(raw_data)
+
+    def file_complete(self, file_size):
+        self.file.seek(0)
+        self.file.size = file_size
+        return self.file
+
+    def upload_interrupted(self):
+        self.file.close()
 
 
 class StrictMultiPartParser(MultiPartParser):

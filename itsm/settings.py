@@ -178,6 +178,9 @@ ATTACHMENT_REFUSED_EXTENSIONS = env.list(
 DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=5 * 1024 * 1024)
 UPLOAD_REQUEST_MAX_BYTES = env.int("UPLOAD_REQUEST_MAX_BYTES", default=50 * 1024 * 1024)
 JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=20)
+# Uploads over 2.5 MB wait in a temporary file without a name, which vanishes even if the worker is killed.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "core.uploads.UnlinkedTemporaryFileUploadHandler"]
 # Creations (incidents: API, portal, desk) per user and per API token, "count/second|minute|hour|day"; "" turns it off.
 CREATE_RATE_LIMIT = env.str("CREATE_RATE_LIMIT", default="30/minute")
 

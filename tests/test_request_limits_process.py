@@ -2,6 +2,7 @@
 Content-Length in well under a second, a chunked one as the stream passes the limit, a file as it passes its own
 limit, and no temporary file is left behind. Bodies are generated lazily, never held in memory."""
 
+import contextlib
 import itertools
 import json
 import os
@@ -12,6 +13,7 @@ import threading
 import time
 from pathlib import Path
 
+import psutil
 import pytest
 from rest_framework.authtoken.models import Token
 
@@ -38,7 +40,8 @@ def server(transactional_db, tmp_path):
            "UPLOAD_REQUEST_MAX_BYTES": str(64 * MB), "CREATE_RATE_LIMIT": ""}
     log = (tmp_path / "gunicorn.log").open("w+b")
     proc = subprocess.Popen([sys.executable, "-m", "gunicorn", "itsm.wsgi:application", "--bind", f"127.0.0.1:{port}",
-                             "--workers", "1", "--timeout", "60", "--log-level", "warning"],
+                             "--workers", "1", "--timeout", "60", "--log-level", "warning",
+                             "--worker-tmp-dir", str(tmp_path)],  # its heartbeat file is not an upload
                             cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
@@ -52,12 +55,17 @@ def server(transactional_db, tmp_path):
     with socket.create_connection(("127.0.0.1", port), timeout=30) as warm:
         warm.sendall(b"POST /api/v1/incidents/ HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n\r\n")
         assert warm.recv(100).startswith(b"HTTP/1.1 401")
-    server = type("Server", (), {"port": port, "temp": temp, "media": tmp_path / "media"})
+    server = type("Server", (), {"port": port, "temp": temp, "media": tmp_path / "media",
+                                 "pid": proc.pid})
     try:
         yield server
     finally:
         proc.terminate()
-        proc.wait(10)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:  # a worker still waiting on a test's upload
+            proc.kill()
+            proc.wait(10)
         log.close()
 
 
@@ -180,20 +188,37 @@ def test_a_chunked_upload_under_the_limit_is_saved_whole(server, token):
     assert stored.read_bytes() == b"paper jam in tray 2"
 
 
-def test_a_file_over_its_limit_is_refused_as_it_passes_it_and_its_temporary_file_removed(server, token):
-    size = 20 * MB  # within the body limit (64 MB), over the file limit (1 MB)
+def _upload_in_background(server, token, size, pause_after):
+    """Start an upload of a `size`-byte file that stops after `pause_after` bytes until the returned event is set."""
     length = len(_file_part()) + size + len(_closing())
-    go_on = threading.Event()
+    go_on, result = threading.Event(), {}
     body = itertools.chain([_file_part()], _zeros(size), [_closing()])
-    result = {}
     thread = threading.Thread(target=lambda: result.update(answer=exchange(
-        server.port, _headers(token, f"Content-Length: {length}\r\n"), body, pause=(MB // 2, go_on))))
+        server.port, _headers(token, f"Content-Length: {length}\r\n"), body, pause=(pause_after, go_on))))
     thread.start()
-    # Half a megabyte in, gunicorn holds the upload in a temporary file in our folder...
+    return go_on, thread, result
+
+
+def _spooled_upload_files(server):
+    """The temporary files gunicorn's worker holds open in our folder (named or already unlinked)."""
+    worker = psutil.Process(server.pid).children()[0]
     deadline = time.monotonic() + 10
-    while not any(server.temp.iterdir()) and time.monotonic() < deadline:
+    while time.monotonic() < deadline:
+        links = []
+        for fd in Path(f"/proc/{worker.pid}/fd").iterdir():
+            with contextlib.suppress(OSError):
+                links.append(os.readlink(fd))
+        held = [link for link in links if link.startswith(str(server.temp))]
+        if held:
+            return worker, held
         time.sleep(0.05)
-    assert any(server.temp.iterdir()), "the upload was expected to be spooled to a temporary file"
+    return worker, []
+
+
+def test_a_file_over_its_limit_is_refused_as_it_passes_it_and_nothing_is_left(server, token):
+    go_on, thread, result = _upload_in_background(server, token, 20 * MB, MB // 2)  # over the 1 MB file limit
+    _worker, held = _spooled_upload_files(server)
+    assert held, "half a megabyte in, the upload was expected to wait in a temporary file"
     go_on.set()
     thread.join(30)
     status, answer, _elapsed, sent = result["answer"]
@@ -201,5 +226,15 @@ def test_a_file_over_its_limit_is_refused_as_it_passes_it_and_its_temporary_file
     assert _json(answer) == {"detail": "The file huge.log is larger than the limit of 1.0\xa0MB.",
                              "field": "attachments"}
     assert sent < 10 * MB
-    # ...which is gone once the file is refused.
+    assert _no_temp_files(server.temp) == [] and not Incident.objects.exists()
+
+
+def test_an_upload_cut_off_by_a_killed_worker_leaves_no_temporary_file(server, token):
+    go_on, thread, _result = _upload_in_background(server, token, 20 * MB, 600 * 1024)  # paused below the limit
+    worker, held = _spooled_upload_files(server)
+    assert held and all(path.endswith("(deleted)") for path in held), held  # no name on disk, even now
+    worker.kill()  # what gunicorn does to a worker past its timeout
+    worker.wait(10)
+    go_on.set()
+    thread.join(30)
     assert _no_temp_files(server.temp) == [] and not Incident.objects.exists()
