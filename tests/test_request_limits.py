@@ -114,9 +114,15 @@ def test_pages_answer_a_translated_page(cast):
 
 def test_the_cmdb_import_keeps_its_own_larger_file_limit(cast, settings):
     settings.ATTACHMENT_MAX_BYTES = 10  # an attachment limit must not cut a CMDB import file
-    body = multipart(("file", "servers.csv", b"class,external_key,name\nserver,s1,Server 1\n"))
+    body_parts = [("file", "servers.csv", b"class,external_key,name\nserver,s1,Server 1\n")]
+    body = multipart(*body_parts)
     response = post_multipart(api_client(cast.agent), "/api/v1/cmdb/import-jobs/", body)
     assert response.status_code != 413, response.content
+    desk = Client()
+    desk.force_login(cast.agent)
+    page = post_multipart(desk, "/cmdb/import/", multipart(*body_parts, ("source", None, b"import")))
+    assert page.status_code != 413, page.content
     settings.CMDB_IMPORT_MAX_BYTES = 20
     response = post_multipart(api_client(cast.agent), "/api/v1/cmdb/import-jobs/", body)
     assert response.status_code == 413 and response.json()["field"] == "file"
+    assert post_multipart(desk, "/cmdb/import/", body).status_code == 413
