@@ -126,3 +126,11 @@ def test_the_cmdb_import_keeps_its_own_larger_file_limit(cast, settings):
     response = post_multipart(api_client(cast.agent), "/api/v1/cmdb/import-jobs/", body)
     assert response.status_code == 413 and response.json()["field"] == "file"
     assert post_multipart(desk, "/cmdb/import/", body).status_code == 413
+
+
+def test_a_cmdb_import_file_nested_ten_thousand_deep_fails_with_its_reason(cast):
+    body = multipart(("file", "deep.json", b"[" * 10_000 + b"]" * 10_000))
+    response = post_multipart(api_client(cast.agent), "/api/v1/cmdb/import-jobs/", body)
+    assert response.status_code == 201, response.content  # a job, failed with the reason, as for any broken file
+    assert response.json()["state"] == "failed"
+    assert response.json()["error"] == "“deep.json” is nested too deeply to be read."
