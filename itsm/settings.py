@@ -82,7 +82,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.UserLanguageMiddleware",
-    "core.request_body.RequestBodyLimitMiddleware",  # after the language (translated refusals), before CSRF reads
+    "core.request_body.RequestBodyLimitMiddleware",  # translated refusals; runs before any process_view (CSRF) reads
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
