@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.decorators import admin_required, staff_required
 from core.models import AssignmentGroup, User
+from core.ratelimit import limit_creations
 from core.views_helpers import run_service
 
 from . import services, workflow
@@ -246,6 +247,7 @@ def merge(request, number):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
+@limit_creations
 def create(request):
     form = IncidentCreateForm(request.POST or None, request.FILES or None)
     status = 200

@@ -87,6 +87,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.UserLanguageMiddleware",
+    "core.request_body.RequestBodyLimitMiddleware",  # translated refusals; runs before any process_view (CSRF) reads
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -189,7 +190,16 @@ ATTACHMENT_REFUSED_EXTENSIONS = env.list(
     default=[".exe", ".bat", ".cmd", ".com", ".msi", ".scr", ".js", ".vbs", ".ps1", ".sh", ".html", ".htm", ".svg",
              ".jar", ".dll", ".php"],
 )
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies are refused from their Content-Length before they are read (core.request_body): JSON and form
+# bodies over REQUEST_BODY_MAX_BYTES, multipart bodies over UPLOAD_REQUEST_MAX_BYTES (each file: ATTACHMENT_MAX_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=5 * 1024 * 1024)
+UPLOAD_REQUEST_MAX_BYTES = env.int("UPLOAD_REQUEST_MAX_BYTES", default=50 * 1024 * 1024)
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=20)
+# Uploads over 2.5 MB wait in a temporary file without a name, which vanishes even if the worker is killed.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "core.uploads.UnlinkedTemporaryFileUploadHandler"]
+# Creations (incidents: API, portal, desk) per user and per API token, "count/second|minute|hour|day"; "" turns it off.
+CREATE_RATE_LIMIT = env.str("CREATE_RATE_LIMIT", default="30/minute")
 
 # Incidents
 INCIDENT_AUTO_CLOSE_DAYS = env.float("INCIDENT_AUTO_CLOSE_DAYS", default=7)

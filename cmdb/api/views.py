@@ -25,6 +25,7 @@ from cmdb.querysets import can_edit_cis
 from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
 from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet, VisibleQuerysetMixin
 from core.exceptions import Conflict
+from core.request_body import upload_limit
 from core.roles import is_staff_member
 
 from . import serializers as s
@@ -286,6 +287,7 @@ class IsStaff(permissions.IsAuthenticated):
         return super().has_permission(request, view) and can_edit_cis(request.user)
 
 
+@upload_limit("CMDB_IMPORT_MAX_BYTES")
 class ImportJobViewSet(VisibleQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Bulk imports: upload a file, get a job; small files are imported at once (201), larger ones in the background
     (202) — poll the job until its state is done or failed, then read its rows.

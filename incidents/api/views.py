@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from cmdb.models import ConfigurationItem
 from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
 from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
+from core.ratelimit import limit_creations
 from core.roles import is_staff_member
 from incidents import ci_services, services
 from incidents.attachments import download_response
@@ -50,6 +51,7 @@ _ERRORS = {
 }
 _CONFLICT = OpenApiResponse(ErrorSerializer, description=_("The incident's state does not allow this."))
 _TOO_LARGE = OpenApiResponse(ErrorSerializer, description=_("An attachment is larger than the limit."))
+_RATE_LIMITED = OpenApiResponse(ErrorSerializer, description=_("Too many incidents created; see Retry-After."))
 
 
 @extend_schema_view(
@@ -98,8 +100,9 @@ class IncidentViewSet(VisibleModelViewSet):
     @extend_schema(
         summary=_("Report an incident (staff may log one for someone else)"),
         request=IncidentCreateSerializer,
-        responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE},
+        responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE, 429: _RATE_LIMITED},
     )
+    @limit_creations
     def create(self, request, *args, **kwargs):
         data = self._validated(IncidentCreateSerializer)
         if not is_staff_member(request.user):
