@@ -8,4 +8,8 @@ class SlaConfig(AppConfig):
 
     def ready(self):
         # Any change to a calendar, its periods or exceptions bumps the calendar's revision (cache invalidation).
+        from apitokens.scopes import register_scope
+
         from . import receivers, signals  # noqa: F401 - receivers: incident signals move clocks
+
+        register_scope("sla", _("SLA"), _("Calendars, agreements, clocks and the SLA dashboard."))
