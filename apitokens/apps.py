@@ -7,3 +7,6 @@ class ApiTokensConfig(AppConfig):
 
     name = "apitokens"
     verbose_name = _("API tokens")
+
+    def ready(self):
+        from . import schema  # noqa: F401 - registers the OpenAPI description of the token authentication

@@ -65,7 +65,7 @@ class ApiTokenAuthentication(BaseAuthentication):
         return token.user, token
 
     def authenticate_header(self, request):
-        return 'Bearer realm="api"'
+        return "Token"  # the keyword both kinds of token accept (Bearer works for personal tokens too)
 
 
 class TokenScopePermission(BasePermission):
