@@ -43,7 +43,7 @@ class UserForm(ServiceValidatedForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
-        self.fields["roles"].widget.attrs["class"] = "form-check-input"
+        self.fields["roles"].widget.attrs.pop("class", None)  # on a checkbox list it would style the wrapper too
         if self.instance.pk:
             self.initial.setdefault("roles", [g.name for g in self.instance.groups.all() if g.name in Role.LABELS])
 

@@ -45,6 +45,15 @@ class Section:
     extra_template: str = ""  # more on the edit page (members, attributes, account actions)
     row_actions_template: str = ""  # buttons at the end of each list row
 
+    # For templates, which would call `create` and `update` (callables) rather than test them.
+    @property
+    def creates(self):
+        return self.create is not None
+
+    @property
+    def edits(self):
+        return self.update is not None
+
 
 def _roles(user):
     names = roles_of(user)

@@ -19,7 +19,7 @@ class TokenForm(StyledFormMixin, forms.Form):
         super().__init__(*args, **kwargs)
         choices = scope_choices()
         self.fields["scopes"].choices = choices
-        self.fields["scopes"].widget.attrs["class"] = "form-check-input"
+        self.fields["scopes"].widget.attrs.pop("class", None)  # on a checkbox list it would style the wrapper too
         self.fields["scopes"].initial = [code for code, _label in choices]
         days = self.fields["expires_in_days"]
         days.initial = settings.API_TOKEN_DEFAULT_DAYS

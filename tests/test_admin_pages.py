@@ -208,6 +208,7 @@ def test_lists_search_and_paginate(cast):
     admin = client_for(cast.admin)
     first = admin.get(list_url("organisations")).content.decode()
     assert "Acme" in first and "Branch 29" not in first
+    assert edit_url("organisations", cast.org.pk) in first and create_url("organisations") in first
     second = admin.get(list_url("organisations") + "?page=2").content.decode()
     assert "Branch 29" in second
     found = admin.get(list_url("organisations") + "?q=globex").content.decode()
