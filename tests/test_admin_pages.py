@@ -289,3 +289,47 @@ def test_nobody_revokes_someone_elses_token_from_their_preferences(cast):
     assert client_for(cast.agent2).post(reverse("api-token-revoke", args=[token.pk])).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
+
+
+@pytest.mark.parametrize("section", SECTIONS)
+def test_a_list_page_costs_the_same_queries_for_more_rows(cast, section):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    admin = client_for(cast.admin)
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert admin.get(list_url(section)).status_code == 200
+        return len(captured)
+
+    def add_rows(numbers):
+        for number in numbers:
+            person = UserFactory(username=f"extra{number}", role=Role.AGENT)
+            token_services.create_token(actor=person, name=f"t{number}", scopes=["read"])
+            group = AssignmentGroup.objects.create(name=f"Extra {number}", lead=person)
+            group.members.add(person)
+            Service.objects.create(name=f"Extra {number}", support_group=group)
+            parent = Category.objects.create(name=f"Extra {number}", default_group=group)
+            Category.objects.create(name=f"Sub {number}", parent=parent)
+            CIClass.objects.create(name=f"Extra {number}", code=f"extra-{number}")
+
+    add_rows([0])  # every list has a row, so the page query runs in both measurements
+    before = queries()
+    add_rows([1, 2, 3])
+    assert queries() == before
+
+
+def test_an_invitation_the_mail_server_refused_can_be_sent_again(cast, smtp_settings):
+    smtp_settings.handler.refuse = True
+    admin = client_for(cast.admin)
+    response = admin.post(create_url("users"), {"username": "later", "email": "later@example.com",
+                                                "language": "en", "roles": [Role.END_USER]}, follow=True)
+    later = User.objects.get(username="later")  # the account stands; only the mail is missing
+    assert "could not be sent" in response.content.decode() and not smtp_settings.received
+    resend = reverse("administration:user-invitation", args=[later.pk])
+    assert admin.post(resend).status_code == 503
+    smtp_settings.handler.refuse = False
+    assert admin.post(resend).status_code == 302
+    [mail] = smtp_settings.received
+    assert mail["To"] == "later@example.com"
