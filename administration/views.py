@@ -123,17 +123,16 @@ def _back(section, pk):
     return redirect("administration:edit", section=section, pk=pk)
 
 
-def _after_action(request, result, section, pk, done):
-    """A POST action's answer: back to the edit page, having said what happened (or why not)."""
-    obj, status = result
-    if obj is not None:
+def _after_action(request, status, section_key, pk, done):
+    """A POST action's answer: back to the edit page saying what happened; a refusal shows the edit page with its
+    message and keeps the refusal's status (409, 400, 503) for clients and tests."""
+    if status < 400:
         messages.success(request, done)
-    response = _back(section, pk)
-    if status >= 400:  # keep the refusal's status for clients and tests; the page still shows the message
-        obj = get_object_or_404(SECTIONS[section].queryset(), pk=pk)
-        form = SECTIONS[section].edit_form(instance=obj, initial={"stamp": stamp_of(obj)})
-        return _form_page(request, SECTIONS[section], form, obj, status, **_edit_context(SECTIONS[section], obj))
-    return response
+        return _back(section_key, pk)
+    section = SECTIONS[section_key]
+    obj = get_object_or_404(section.queryset(), pk=pk)
+    form = section.edit_form(instance=obj, initial={"stamp": stamp_of(obj)})
+    return _form_page(request, section, form, obj, status, **_edit_context(section, obj))
 
 
 @admin_required
@@ -141,9 +140,10 @@ def _after_action(request, result, section, pk, done):
 def user_set_active(request, pk):
     user = get_object_or_404(User, pk=pk)
     active = request.POST.get("active") == "1"
-    result = run_service(request, lambda: core_services.set_user_active(user, actor=request.user, active=active))
+    _user, status = run_service(request, lambda: core_services.set_user_active(user, actor=request.user,
+                                                                               active=active))
     done = _("The account is active again.") if active else _("The account is deactivated.")
-    return _after_action(request, result, "users", pk, done)
+    return _after_action(request, status, "users", pk, done)
 
 
 @admin_required
@@ -154,7 +154,7 @@ def user_send_invitation(request, pk):
     if sent is False:
         messages.error(request, _("The invitation mail could not be sent. Try again later."))
         status = 503
-    return _after_action(request, (sent or None, status), "users", pk, _("The invitation was sent."))
+    return _after_action(request, status, "users", pk, _("The invitation was sent."))
 
 
 @admin_required
@@ -165,10 +165,11 @@ def group_member_add(request, pk):
     if not form.is_valid():
         for error in form.errors.get("user", []):
             messages.error(request, error)
-        return _after_action(request, (None, 400), "groups", pk, "")
+        return _after_action(request, 400, "groups", pk, "")
     person = form.cleaned_data["user"]
-    result = run_service(request, lambda: core_services.add_group_member(group, actor=request.user, user=person))
-    return _after_action(request, result, "groups", pk, _("%(person)s joined the group.") % {"person": person})
+    _group, status = run_service(request, lambda: core_services.add_group_member(group, actor=request.user,
+                                                                                 user=person))
+    return _after_action(request, status, "groups", pk, _("%(person)s joined the group.") % {"person": person})
 
 
 @admin_required
@@ -176,8 +177,9 @@ def group_member_add(request, pk):
 def group_member_remove(request, pk, user_id):
     group = get_object_or_404(AssignmentGroup, pk=pk)
     person = get_object_or_404(group.members.all(), pk=user_id)
-    result = run_service(request, lambda: core_services.remove_group_member(group, actor=request.user, user=person))
-    return _after_action(request, result, "groups", pk, _("%(person)s left the group.") % {"person": person})
+    _group, status = run_service(request, lambda: core_services.remove_group_member(group, actor=request.user,
+                                                                                    user=person))
+    return _after_action(request, status, "groups", pk, _("%(person)s left the group.") % {"person": person})
 
 
 @admin_required
@@ -202,9 +204,9 @@ def attribute_add(request, pk):
 @require_POST
 def attribute_delete(request, pk, attribute_id):
     definition = get_object_or_404(AttributeDefinition, pk=attribute_id, ci_class_id=pk)
-    result = run_service(request, lambda: cmdb_services.delete_attribute_definition(definition, actor=request.user)
-                         or definition)
-    return _after_action(request, result, "ci-classes", pk,
+    _none, status = run_service(request, lambda: cmdb_services.delete_attribute_definition(definition,
+                                                                                           actor=request.user))
+    return _after_action(request, status, "ci-classes", pk,
                          _("The attribute “%(key)s” was removed.") % {"key": definition.key})
 
 
