@@ -333,3 +333,20 @@ def test_an_invitation_the_mail_server_refused_can_be_sent_again(cast, smtp_sett
     assert admin.post(resend).status_code == 302
     [mail] = smtp_settings.received
     assert mail["To"] == "later@example.com"
+
+
+def test_pages_show_times_in_the_time_zone_an_administrator_set(cast):
+    from datetime import UTC, datetime
+
+    token, _key = token_services.create_token(actor=cast.agent, name="x", scopes=["read"])
+    token.last_used_at = datetime(2026, 1, 5, 12, 0, tzinfo=UTC)
+    token.save(update_fields=["last_used_at"])
+    agent = client_for(cast.agent)
+    assert "8 p.m." in agent.get(reverse("api-tokens")).content.decode()  # the portal's zone: Asia/Shanghai
+    admin = client_for(cast.admin)
+    stamp = stamp_on(admin.get(edit_url("users", cast.agent.pk)))
+    response = admin.post(edit_url("users", cast.agent.pk), {
+        "stamp": stamp, "email": cast.agent.email, "language": "en", "time_zone": "Europe/Berlin",
+        "roles": [Role.AGENT]})
+    assert response.status_code == 302
+    assert "1 p.m." in agent.get(reverse("api-tokens")).content.decode()
