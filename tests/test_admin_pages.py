@@ -350,3 +350,20 @@ def test_pages_show_times_in_the_time_zone_an_administrator_set(cast):
         "roles": [Role.AGENT]})
     assert response.status_code == 302
     assert "1 p.m." in agent.get(reverse("api-tokens")).content.decode()
+
+
+def test_every_edit_page_opens_for_administrators_only(cast):
+    records = {
+        "users": cast.agent, "groups": cast.group, "organisations": cast.org, "services": cast.service,
+        "categories": Category.objects.create(name="Network"),
+        "ci-classes": CIClass.objects.create(name="Server", code="server"),
+    }
+    AttributeDefinition.objects.create(ci_class=records["ci-classes"], key="cpu", label="CPU", type="integer")
+    for section, record in records.items():
+        url = edit_url(section, record.pk)
+        response = client_for(cast.admin).get(url)
+        assert response.status_code == 200 and 'name="stamp"' in response.content.decode(), section
+        for person in (cast.end_user, cast.agent, cast.manager):
+            assert client_for(person).get(url).status_code == 403, section
+    assert client_for(cast.admin).get(edit_url("users", 999999)).status_code == 404
+    assert client_for(cast.admin).get(list_url("no-such-section")).status_code == 404
