@@ -12,6 +12,7 @@ from apitokens.models import ApiToken
 from cmdb import class_services
 from cmdb.models import CIClass
 from core import services as core_services
+from core.api.filtersets import UserFilterSet
 from core.models import AssignmentGroup, Organisation, User
 from core.roles import Role, roles_of
 from servicedesk import services as desk_services
@@ -44,6 +45,7 @@ class Section:
     create_label: str = _("Add")
     extra_template: str = ""  # more on the edit page (members, attributes, account actions)
     row_actions_template: str = ""  # buttons at the end of each list row
+    filterset: object = None  # the API's filterset, for filters beside the search (one rule for page and API)
 
     # For templates, which would call `create` and `update` (callables) rather than test them.
     @property
@@ -89,6 +91,7 @@ SECTIONS = {section.key: section for section in [
         create=lambda actor, **c: core_services.invite_user(actor=actor, **c),
         update=lambda obj, actor, stamp, **c: core_services.update_user(obj, actor=actor, stamp=stamp, **c),
         extra_template="administration/partials/user_actions.html",
+        filterset=UserFilterSet,
     ),
     Section(
         key="groups", title=_("Assignment groups"), description=_("Teams, their members and leads."),

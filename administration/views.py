@@ -54,9 +54,20 @@ def section_list(request, section):
     text = request.GET.get("q", "").strip().replace("\x00", "")
     if text:
         queryset = queryset.filter(reduce(or_, (Q(**{f"{name}__icontains": text}) for name in section.search)))
+    filters = None
+    if section.filterset is not None:
+        filters = section.filterset(request.GET, queryset=queryset)
+        queryset = filters.qs if filters.is_valid() else queryset.none()
+        filters.form.fields.pop("q", None)  # the page's search box stands for it
+        for field in filters.form.fields.values():
+            field.widget.attrs["class"] = "form-select form-select-sm"
     page = Paginator(queryset, PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(obj, [column.of(obj) for column in section.columns]) for obj in page]
-    return render(request, "administration/list.html", {"section": section, "page": page, "rows": rows, "q": text})
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "administration/list.html", {
+        "section": section, "page": page, "rows": rows, "q": text, "filters": filters, "query": query.urlencode(),
+    })
 
 
 def _form_page(request, section, form, obj=None, status=200, **extra):

@@ -367,3 +367,18 @@ def test_every_edit_page_opens_for_administrators_only(cast):
             assert client_for(person).get(url).status_code == 403, section
     assert client_for(cast.admin).get(edit_url("users", 999999)).status_code == 404
     assert client_for(cast.admin).get(list_url("no-such-section")).status_code == 404
+
+
+def test_the_people_list_filters_by_role_and_state_and_keeps_them_across_pages(cast):
+    for number in range(30):
+        UserFactory(username=f"agent{number:02}", organisation=None, role=Role.AGENT)
+    cast.agent2.is_active = False
+    cast.agent2.save()
+    admin = client_for(cast.admin)
+    agents = admin.get(list_url("users") + "?role=agent&is_active=true")
+    names = [obj.username for obj, _cells in agents.context["rows"]]
+    assert names[:2] == ["agent", "agent00"] and "agent2" not in names and "enduser" not in names
+    assert "role=agent&amp;is_active=true&amp;page=2" in agents.content.decode()
+    second = admin.get(list_url("users") + "?role=agent&is_active=true&page=2")
+    assert [obj.username for obj, _cells in second.context["rows"]] == [f"agent{n}" for n in range(24, 30)]
+    assert admin.get(list_url("users") + "?role=nonsense").status_code == 200
