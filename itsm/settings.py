@@ -260,7 +260,8 @@ SPECTACULAR_SETTINGS = {
     "TITLE": "ITSM portal API",
     "DESCRIPTION": (
         "Incidents, service desk and the other ITIL practices. Authenticate with a personal token "
-        "(`Authorization: Bearer itsm_…`, made on the preferences page or at /api/v1/tokens/)."
+        "(`Authorization: Bearer itsm_…`, made on the preferences page or at /api/v1/tokens/); older "
+        "`Authorization: Token <key>` tokens act with every scope."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
