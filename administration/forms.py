@@ -18,6 +18,11 @@ def time_zone_choices():
     return [("", _("The portal's time zone"))] + [(name, name) for name in sorted(zoneinfo.available_timezones())]
 
 
+def staff_people():
+    """Who may lead or join a group (the service checks it again)."""
+    return User.objects.filter(is_active=True, groups__name__in=Role.STAFF).distinct().order_by("username")
+
+
 class ServiceValidatedForm(StyledFormMixin, forms.ModelForm):
     """A model form that leaves the record's validation to the service (no instance is touched here)."""
 
@@ -70,7 +75,7 @@ class GroupForm(ServiceValidatedForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["lead"].queryset = User.objects.filter(is_active=True).order_by("username")
+        self.fields["lead"].queryset = staff_people()
 
 
 class MemberForm(StyledFormMixin, forms.Form):
@@ -78,7 +83,7 @@ class MemberForm(StyledFormMixin, forms.Form):
 
     def __init__(self, *args, group=None, **kwargs):
         super().__init__(*args, **kwargs)
-        candidates = User.objects.filter(is_active=True).order_by("username")
+        candidates = staff_people()
         if group is not None:
             candidates = candidates.exclude(assignment_groups=group)
         self.fields["user"].queryset = candidates

@@ -14,7 +14,7 @@ from django.utils.translation import gettext as _
 
 from .exceptions import Conflict
 from .models import AssignmentGroup, Organisation, User
-from .roles import Role, is_admin
+from .roles import Role, is_admin, is_staff_member
 from .stamps import check_stamp
 
 USER_FIELDS = ("email", "first_name", "last_name", "organisation", "language", "time_zone", "phone",
@@ -162,9 +162,17 @@ def update_organisation(organisation, *, actor, stamp=None, **changes):
 # Assignment groups
 
 
+def _check_worker(user, field):
+    """Groups work tickets: their members and leads are active staff (end users have the portal)."""
+    if not user.is_active:
+        raise ValidationError({field: _("Only active accounts can join a group.")})
+    if not is_staff_member(user):
+        raise ValidationError({field: _("Only agents, team leads, managers and administrators work in groups.")})
+
+
 def _check_lead(group):
-    if group.lead_id and not group.lead.is_active:
-        raise ValidationError({"lead": _("The lead must be an active account.")})
+    if group.lead_id:
+        _check_worker(group.lead, "lead")
 
 
 def create_group(*, actor, **fields):
@@ -196,8 +204,7 @@ def update_group(group, *, actor, stamp=None, **changes):
 
 def add_group_member(group, *, actor, user):
     require_admin(actor)
-    if not user.is_active:
-        raise ValidationError({"user": _("Only active accounts can join a group.")})
+    _check_worker(user, "user")
     with transaction.atomic(), audit(actor, "add_group_member"):
         group = lock_row(group)
         group.members.add(user)

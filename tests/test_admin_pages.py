@@ -5,6 +5,7 @@ import re
 
 import pytest
 from django.apps import apps
+from django.core.exceptions import ValidationError
 from django.test import Client
 from django.urls import reverse
 
@@ -382,3 +383,26 @@ def test_the_people_list_filters_by_role_and_state_and_keeps_them_across_pages(c
     second = admin.get(list_url("users") + "?role=agent&is_active=true&page=2")
     assert [obj.username for obj, _cells in second.context["rows"]] == [f"agent{n}" for n in range(24, 30)]
     assert admin.get(list_url("users") + "?role=nonsense").status_code == 200
+
+
+def test_end_users_do_not_join_or_lead_groups(cast):
+    admin = client_for(cast.admin)
+    response = admin.post(reverse("administration:group-member-add", args=[cast.group.pk]), {"user": cast.end_user.pk})
+    assert response.status_code == 400
+    assert not cast.group.members.filter(pk=cast.end_user.pk).exists()
+    from core.services import add_group_member
+
+    with pytest.raises(ValidationError) as refused:
+        add_group_member(cast.group, actor=cast.admin, user=cast.end_user)
+    assert "user" in refused.value.message_dict
+    response = admin.post(create_url("groups"), {"name": "Odd team", "lead": cast.end_user.pk, "is_active": "on"})
+    assert response.status_code == 400 and "lead" in response.context["form"].errors
+
+
+def test_a_token_section_error_shows_on_the_field_inside_the_page(cast):
+    client = client_for(cast.agent)
+    response = client.post(reverse("api-tokens"), {"name": "x", "scopes": ["incidents"], "expires_in_days": 5},
+                           HTTP_HX_REQUEST="true")
+    assert response.status_code == 200  # htmx swaps only successful answers: the fragment carries the error
+    assert 'data-field="scopes"' in response.content.decode()
+    assert not cast.agent.api_tokens.exists()
