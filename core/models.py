@@ -1,5 +1,6 @@
 """What every practice shares: people, organisations, assignment groups, and base model mixins."""
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
@@ -26,6 +27,7 @@ class VersionedModel(models.Model):
         abstract = True
 
 
+@pghistory.track()
 class Organisation(TimeStampedModel):
     """A customer: the company or department a requester belongs to."""
 
@@ -41,6 +43,8 @@ class Organisation(TimeStampedModel):
         return self.name
 
 
+# Secrets and the login stamp stay out of the audit trail.
+@pghistory.track(exclude=["password", "last_login"])
 class User(AbstractUser):
     """A person: requester, agent, lead, manager or administrator (roles are Django groups, see core.roles)."""
 
@@ -49,6 +53,8 @@ class User(AbstractUser):
         related_name="users",
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True,
+                                 help_text=_("Times are shown in this zone; empty means the portal's."))
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     sees_organisation_tickets = models.BooleanField(
         _("sees the organisation's tickets"), default=False,
@@ -64,6 +70,7 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+@pghistory.track()
 class AssignmentGroup(TimeStampedModel):
     """A team incidents are assigned to, with members and a lead."""
 
@@ -82,6 +89,13 @@ class AssignmentGroup(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+# Who joined and left a team, and who was given or lost a role: the links are added and removed, never edited.
+pghistory.track(pghistory.InsertEvent("member.add"), pghistory.DeleteEvent("member.remove"), obj_field=None,
+                model_name="AssignmentGroupMembershipEvent")(AssignmentGroup.members.through)
+pghistory.track(pghistory.InsertEvent("role.add"), pghistory.DeleteEvent("role.remove"), obj_field=None,
+                app_label="core", model_name="UserRoleEvent")(User.groups.through)
 
 
 class Notification(models.Model):

@@ -73,6 +73,8 @@ INSTALLED_APPS = [
     "incidents",
     "sla",
     "cmdb",
+    "apitokens",
+    "administration",
 ]
 
 MIDDLEWARE = [
@@ -271,12 +273,20 @@ SLA_NOTICE_RESEND_SECONDS = env.float("SLA_NOTICE_RESEND_SECONDS", default=120.0
 SLA_AVERAGE_RESPONSE_GOAL_HOURS = env.float("SLA_AVERAGE_RESPONSE_GOAL_HOURS", default=4.0)
 SLA_AVERAGE_RESOLUTION_GOAL_HOURS = env.float("SLA_AVERAGE_RESOLUTION_GOAL_HOURS", default=24.0)
 
+# Personal API tokens (apitokens): lifetime in days when none is chosen, and the longest allowed.
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apitokens.authentication.ApiTokenAuthentication",  # personal scoped tokens (itsm_…)
+        "rest_framework.authentication.TokenAuthentication",  # legacy DRF tokens: full scope
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apitokens.authentication.TokenScopePermission",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -291,7 +301,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "ITSM portal API",
     "DESCRIPTION": (
-        "Incidents, service desk and the other ITIL practices. Authenticate with `Authorization: Token <key>`."
+        "Incidents, service desk and the other ITIL practices. Authenticate with a personal token "
+        "(`Authorization: Bearer itsm_…`, made on the preferences page or at /api/v1/tokens/); older "
+        "`Authorization: Token <key>` tokens act with every scope."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,

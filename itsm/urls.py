@@ -19,6 +19,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", health.health, name="health"),
     path("accounts/", include("core.urls")),
+    path("accounts/", include("apitokens.urls")),  # personal API tokens, a section of the preferences page
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/incidents/", include("incidents.urls")),
     path("attachments/<int:pk>/", incident_views.attachment_download, name="attachment-download"),
@@ -26,6 +27,7 @@ urlpatterns = [
     path("cmdb/", include("cmdb.urls")),
     path("sla/dashboard/", include("sla.dashboard.urls")),
     path("sla/", include("sla.desk.urls")),  # calendars and agreements; after sla/dashboard/ so as not to shadow it
+    path("desk/administration/", include("administration.urls")),
     path("api/v1/", include("itsm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", API_DOCS_POLICY(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
