@@ -6,11 +6,12 @@ import smtplib
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMessage
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
+
+from core.notify import render_text
 
 logger = logging.getLogger(__name__)
 
@@ -24,8 +25,8 @@ def invitation_link(user):
 def mail_invitation(user):
     context = {"user": user, "link": invitation_link(user), "days": settings.PASSWORD_RESET_TIMEOUT // 86400}
     with translation.override(user.language or settings.LANGUAGE_CODE):
-        subject = " ".join(render_to_string("core/mail/invitation_subject.txt", context).split())
-        body = render_to_string("core/mail/invitation_body.txt", context)
+        subject = " ".join(render_text("core/mail/invitation_subject.txt", context).split())
+        body = render_text("core/mail/invitation_body.txt", context)
     try:
         EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
     except (smtplib.SMTPException, OSError):

@@ -30,8 +30,13 @@ def _language(recipient):
     return recipient.language or settings.LANGUAGE_CODE
 
 
+def render_text(template, context):
+    """A plain-text mail template, rendered without HTML escaping (the "text" template engine)."""
+    return render_to_string(template, context, using="text")
+
+
 def _subject(template, context):
-    return " ".join(render_to_string(template, context).split())
+    return " ".join(render_text(template, context).split())
 
 
 def _mail(recipient, subject, body, connection):
@@ -50,7 +55,7 @@ def notify(recipient, *, key, subject_template, body_template, context, url="", 
     with translation.override(_language(recipient)):
         ctx = {**context, "recipient": recipient, "portal_url": settings.PORTAL_BASE_URL + url}
         subject = _subject(subject_template, ctx)
-        body = render_to_string(body_template, ctx)
+        body = render_text(body_template, ctx)
     try:
         with transaction.atomic():
             Notification.objects.create(recipient=recipient, key=key, subject=subject[:300], body=body, url=url)
@@ -92,6 +97,6 @@ def notify_each(recipient, notices, *, digest_subject_template, digest_body_temp
             if fresh:
                 ctx = {"recipient": recipient, "notices": fresh, "count": len(fresh),
                        "portal_url": settings.PORTAL_BASE_URL}
-                _mail(recipient, _subject(digest_subject_template, ctx), render_to_string(digest_body_template, ctx),
+                _mail(recipient, _subject(digest_subject_template, ctx), render_text(digest_body_template, ctx),
                       connection)
     return len(fresh)

@@ -115,6 +115,15 @@ TEMPLATES = [
             ],
         },
     },
+    {
+        # Plain-text mail (subjects and bodies): not HTML, so nothing is HTML-escaped ("Tom's printer", not
+        # "Tom&#x27;s printer"). Pages that show a stored notification escape it when they render it.
+        "NAME": "text",
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [BASE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {"autoescape": False},
+    },
 ]
 
 AUTHENTICATION_BACKENDS = [

@@ -89,6 +89,7 @@ def test_a_refused_delivery_keeps_no_record_so_the_retry_sends(cast, smtp_settin
 def language_probe_templates(settings):
     """Templates that print the language active while they render (no translations needed to see the switch)."""
     settings.TEMPLATES = [{
+        "NAME": "text",  # mail renders through the plain-text engine
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "OPTIONS": {"loaders": [("django.template.loaders.locmem.Loader", {
             "probe/subject.txt": "{% load i18n %}{% get_current_language as lang %}language={{ lang }}",
@@ -134,3 +135,12 @@ def test_chinese_requester_gets_a_chinese_acknowledgement(cast, smtp_settings, i
     english_subject, chinese_subject = (subject_of(m) for m in smtp_settings.received)
     assert english_subject.removeprefix(f"[{incident.number}]") != chinese_subject.removeprefix(f"[{chinese.number}]")
     assert "We have received your report" not in chinese_subject
+
+
+def test_plain_text_mail_is_not_html_escaped(cast, smtp_settings):
+    incident = services.create_incident(actor=cast.end_user, title="Tom's <printer> & co")
+    send_incident_mail(incident.pk, "acknowledgement")
+
+    [message] = smtp_settings.received
+    assert subject_of(message) == f"[{incident.number}] We have received your report: Tom's <printer> & co"
+    assert "&#x27;" not in body_of(message) and "&lt;" not in body_of(message)
