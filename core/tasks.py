@@ -15,3 +15,11 @@ class BaseTask(Task):
 def ping(token=""):
     """Answer with what it was given: used by the newcomer test to prove a worker runs tasks."""
     return f"pong:{token}"
+
+
+@shared_task(base=BaseTask, name="core.tasks.forget_expired_idempotency_keys")
+def forget_expired_idempotency_keys():
+    """Beat: idempotency keys older than IDEMPOTENCY_KEY_HOURS go (core.idempotency)."""
+    from core.idempotency import forget_expired
+
+    return forget_expired()

@@ -237,7 +237,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SLA_FOLD_INTERVAL_SECONDS", default=60.0),
         "options": {"expires": env.float("SLA_FOLD_INTERVAL_SECONDS", default=60.0)},
     },
+    # Idempotency keys of creates (core.idempotency) are forgotten after IDEMPOTENCY_KEY_HOURS.
+    "forget-expired-idempotency-keys": {
+        "task": "core.tasks.forget_expired_idempotency_keys",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
+# How long a create's Idempotency-Key (API) or form token (pages) is remembered: a retry within it makes no new record.
+IDEMPOTENCY_KEY_HOURS = env.float("IDEMPOTENCY_KEY_HOURS", default=24.0)
 
 # SLA notifications still unsent this long after they were queued (a lost task, SMTP down) are queued again.
 SLA_NOTICE_RESEND_SECONDS = env.float("SLA_NOTICE_RESEND_SECONDS", default=120.0)

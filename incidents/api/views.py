@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from cmdb.models import ConfigurationItem
 from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
 from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_KEY_REUSED, idempotent_api_create
 from core.roles import is_staff_member
 from incidents import ci_services, services
 from incidents.choices import Channel
@@ -98,8 +99,10 @@ class IncidentViewSet(VisibleModelViewSet):
     @extend_schema(
         summary=_("Report an incident (staff may log one for someone else)"),
         request=IncidentCreateSerializer,
-        responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE, 422: IDEMPOTENCY_KEY_REUSED},
     )
+    @idempotent_api_create("incidents.api.create")
     def create(self, request, *args, **kwargs):
         data = self._validated(IncidentCreateSerializer)
         if not is_staff_member(request.user):
