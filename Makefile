@@ -6,7 +6,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 ARGS ?=
 
-.PHONY: install run test lint system-packages messages
+.PHONY: install run test lint system-packages messages backup restore
 
 install: $(VENV)/.installed
 
@@ -39,6 +39,16 @@ messages: install
 	DATABASE_URL=$${DATABASE_URL:-postgres://unused@localhost/unused} \
 		$(PY) manage.py makemessages -l zh_Hans --no-location --ignore=tests
 	DATABASE_URL=$${DATABASE_URL:-postgres://unused@localhost/unused} $(PY) manage.py compilemessages -l zh_Hans --ignore=.venv --ignore=.data
+
+# A timestamped folder with the database dump, the media archive and a manifest (itsm/backup.py; README "Backups").
+# INTO=folder puts it elsewhere than $(ITSM_DATA_DIR)/backups.
+backup: install
+	$(PY) -m itsm.backup backup $(if $(INTO),--into "$(INTO)")
+
+# make restore BACKUP=.data/backups/itsm-20261203T101500Z [REPLACE=1]: REPLACE drops a database that has tables.
+restore: install
+	@test -n "$(BACKUP)" || { echo "usage: make restore BACKUP=<backup folder> [REPLACE=1]"; exit 2; }
+	$(PY) -m itsm.backup restore "$(BACKUP)" $(if $(REPLACE),--replace)
 
 lint: install
 	$(VENV)/bin/ruff check .

@@ -21,3 +21,7 @@ class CmdbConfig(AppConfig):
         overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
         for name, path in SCHEMA_ENUMS.items():
             overrides.setdefault(name, path)
+
+        from apitokens.scopes import register_scope
+
+        register_scope("cmdb", _("CMDB"), _("Configuration items, classes and relationships."))

@@ -2,6 +2,8 @@
 by cmdb.services (the same as for the API and imports), whose errors the views put back on these fields.
 """
 
+from datetime import UTC
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
@@ -160,4 +162,14 @@ class CompareForm(forms.Form):
         attrs={"type": "datetime-local", "class": "form-control form-control-sm"}))
     later = forms.DateTimeField(label=_("To"), widget=forms.DateTimeInput(
         attrs={"type": "datetime-local", "class": "form-control form-control-sm"}))
+
+    def clean(self):
+        cleaned = super().clean()
+        for name in ("earlier", "later"):
+            if cleaned.get(name) is not None:
+                try:  # PostgreSQL refuses offsets beyond ±15:59 that Python accepts; near year 1 UTC overflows
+                    cleaned[name] = cleaned[name].astimezone(UTC)
+                except OverflowError:
+                    self.add_error(name, forms.DateTimeField.default_error_messages["invalid"])
+        return cleaned
 

@@ -118,6 +118,8 @@ def _json_rows(data, filename):
         document = json.loads(_text(data, filename))
     except json.JSONDecodeError as exc:
         raise FileRefused(_("“%(name)s” is not valid JSON: %(error)s") % {"name": filename, "error": exc}) from None
+    except RecursionError:  # nested thousands deep: Python's parser gives up (a 500 before)
+        raise FileRefused(_("“%(name)s” is nested too deeply to be read.") % {"name": filename}) from None
     if isinstance(document, list):
         document = {"cis": document}
     if not isinstance(document, dict):

@@ -25,6 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core import outbox
 from core.models import AssignmentGroup, Organisation, User
 
 from . import attributes as attrs
@@ -397,10 +398,9 @@ def start_job(job):
     if job.size <= sync_max_bytes():
         run_job(job.pk)
         return True
-    from .tasks import run_import_job  # the task module imports this one
-
-    job_id = job.pk
-    transaction.on_commit(lambda: run_import_job.delay(job_id))
+    # Through the outbox (core.outbox): a broker that is away neither fails the upload nor loses the job.
+    outbox.enqueue("core.outbox.publish_task", {"task": "cmdb.tasks.run_import_job", "args": [job.pk]},
+                   key=f"cmdb-import:{job.pk}")
     return False
 
 

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from core.decorators import staff_required
 from core.exceptions import ServiceError
+from core.request_body import upload_limit
 from core.views_helpers import run_service
 from incidents.ci_services import incidents_of_ci
 
@@ -186,6 +187,7 @@ def ci_compare(request, pk):
     return render(request, "cmdb/ci_compare.html", {"ci": ci, "form": form, "result": result})
 
 
+@upload_limit("CMDB_IMPORT_MAX_BYTES")
 @staff_required
 @require_http_methods(["GET", "POST"])
 def import_page(request):

@@ -1,8 +1,10 @@
 """What every practice shares: people, organisations, assignment groups, and base model mixins."""
 
+import pghistory
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -25,6 +27,7 @@ class VersionedModel(models.Model):
         abstract = True
 
 
+@pghistory.track()
 class Organisation(TimeStampedModel):
     """A customer: the company or department a requester belongs to."""
 
@@ -40,6 +43,8 @@ class Organisation(TimeStampedModel):
         return self.name
 
 
+# Secrets and the login stamp stay out of the audit trail.
+@pghistory.track(exclude=["password", "last_login"])
 class User(AbstractUser):
     """A person: requester, agent, lead, manager or administrator (roles are Django groups, see core.roles)."""
 
@@ -48,6 +53,8 @@ class User(AbstractUser):
         related_name="users",
     )
     language = models.CharField(_("language"), max_length=10, choices=settings.LANGUAGES, default="en")
+    time_zone = models.CharField(_("time zone"), max_length=64, blank=True,
+                                 help_text=_("Times are shown in this zone; empty means the portal's."))
     phone = models.CharField(_("phone"), max_length=50, blank=True)
     sees_organisation_tickets = models.BooleanField(
         _("sees the organisation's tickets"), default=False,
@@ -63,6 +70,7 @@ class User(AbstractUser):
         return self.get_full_name() or self.username
 
 
+@pghistory.track()
 class AssignmentGroup(TimeStampedModel):
     """A team incidents are assigned to, with members and a lead."""
 
@@ -81,6 +89,13 @@ class AssignmentGroup(TimeStampedModel):
 
     def __str__(self):
         return self.name
+
+
+# Who joined and left a team, and who was given or lost a role: the links are added and removed, never edited.
+pghistory.track(pghistory.InsertEvent("member.add"), pghistory.DeleteEvent("member.remove"), obj_field=None,
+                model_name="AssignmentGroupMembershipEvent")(AssignmentGroup.members.through)
+pghistory.track(pghistory.InsertEvent("role.add"), pghistory.DeleteEvent("role.remove"), obj_field=None,
+                app_label="core", model_name="UserRoleEvent")(User.groups.through)
 
 
 class Notification(models.Model):
@@ -104,6 +119,35 @@ class Notification(models.Model):
 
     def __str__(self):
         return self.subject
+
+
+class OutboxMessage(models.Model):
+    """A side effect of a committed change (a mail, a notification, later a webhook), waiting to be carried out.
+
+    Written by core.outbox.enqueue in the change's own transaction, so it exists exactly when the change does; the
+    relay (core.outbox.relay) runs its handler and marks it done. The key makes each effect one row.
+    """
+
+    key = models.CharField(_("key"), max_length=200)
+    handler = models.CharField(_("handler"), max_length=200)
+    payload = models.JSONField(_("payload"), default=dict)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    # Not tried before this instant: the lease of the relay that took it, or the pause after a failure.
+    available_at = models.DateTimeField(_("available from"), default=timezone.now)
+    attempts = models.PositiveIntegerField(_("attempts"), default=0)
+    done_at = models.DateTimeField(_("done"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        constraints = [models.UniqueConstraint(fields=["key"], name="outbox_unique_key")]
+        indexes = [models.Index(fields=["available_at", "id"], condition=models.Q(done_at__isnull=True),
+                                name="outbox_pending")]
+
+    def __str__(self):
+        return self.key
 
 
 class IdempotencyKey(models.Model):

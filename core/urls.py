@@ -7,6 +7,8 @@ urlpatterns = [
     path("login/", views.LoginView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/", views.preferences, name="preferences"),
+    # Invited people choose their first password here (the link in the invitation mail, core.invitations).
+    path("password/set/<uidb64>/<token>/", views.PasswordSetView.as_view(), name="password-set"),
     path("notifications/", views.notifications, name="notifications"),
     path("notifications/unread/", views.unread_count, name="notifications-unread"),
     path("notifications/read/", views.mark_notifications_read, name="notifications-read"),

@@ -30,3 +30,7 @@ class IncidentsConfig(AppConfig):
         from django.db.models.signals import post_migrate
 
         post_migrate.connect(ensure_priority_matrix, sender=self)
+
+        from apitokens.scopes import register_scope
+
+        register_scope("incidents", _("Incidents"), _("The incident API."))

@@ -1,7 +1,7 @@
 """Every state change of an incident, one function each. Pages, API, e-mail intake and tasks call only these.
 
 Each runs in a transaction, locks the row, checks the version and the actor, records the audit context (pghistory
-triggers write the trail), and queues side effects after commit.
+triggers write the trail), and writes side effects to the outbox (core.outbox), sent after commit.
 """
 
 from datetime import timedelta
@@ -14,12 +14,13 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import outbox
 from core.exceptions import Conflict, IllegalTransition, StaleVersion
 from core.roles import is_admin, is_lead, is_staff_member
 from core.textsearch import search_vector
 
 from . import signals, workflow
-from .attachments import check_upload, safe_filename
+from .attachments import check_upload, safe_filename, sniff_content_type
 from .choices import FINAL_STATES, OPEN_STATES, Action, Channel, Impact, Priority, ResolutionCode, State, Urgency
 from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry, next_numbers
 
@@ -57,9 +58,11 @@ def _check_version(incident, version):
 
 
 def _after_commit_mail(incident_id, kind, comment_id=None):
-    from .tasks import send_incident_mail
-
-    transaction.on_commit(lambda: send_incident_mail.delay(incident_id, kind, comment_id=comment_id))
+    """The requester's mail, written to the outbox in this transaction and sent once it commits (core.outbox): a
+    broker that is away neither fails the change nor loses the mail."""
+    outbox.enqueue("incidents.notifications.send_incident_mail",
+                   {"incident_id": incident_id, "kind": kind, "comment_id": comment_id},
+                   key=f"incident-mail:{incident_id}:{kind}:{comment_id or ''}")
 
 
 def refresh_search(incident_id):
@@ -78,7 +81,7 @@ def _store_attachments(incident, uploads, actor, comment=None):
     for upload in uploads:
         IncidentAttachment.objects.create(
             incident=incident, comment=comment, file=upload, filename=safe_filename(upload.name),
-            content_type=(getattr(upload, "content_type", "") or "application/octet-stream")[:100],
+            content_type=sniff_content_type(upload),
             size=upload.size, uploaded_by=actor,
         )
 
@@ -97,7 +100,11 @@ def create_incident(*, actor, title, description="", requester=None, channel=Cha
     if requester.pk != actor.pk and not staff:
         raise PermissionDenied(_("Only service desk staff may log an incident for someone else."))
     if not staff:
+        # The one rule for every channel (portal, API, e-mail): what only the desk decides is ignored when an end user
+        # sends it; their report starts at minor impact and the desk assesses it (priority follows from that).
         assignment_group, is_major = None, False
+        if impact in Impact.values:  # an impossible impact is still refused below, naming the field
+            impact = Impact.MINOR
         if channel not in (Channel.PORTAL, Channel.API, Channel.EMAIL):
             channel = Channel.PORTAL
     _check_uploads(attachments)

@@ -3,7 +3,7 @@
 Both are sent by incidents.services INSIDE the transaction that changes the incident, after the row is written and
 while it is locked: a receiver's writes (e.g. clock state) commit or roll back together with the incident, so a clock
 can never be half-updated relative to its record. Receivers must therefore be quick and must not talk to the outside
-world (mail, the broker): side effects belong in `transaction.on_commit`.
+world (mail, the broker): side effects go to the outbox (`core.outbox.enqueue`), which sends them after commit.
 
     incident_created(sender=Incident, incident)
     incident_changed(sender=Incident, incident, action, changes)   changes: {field attname: (old, new)}

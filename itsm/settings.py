@@ -8,6 +8,7 @@ embedded PostgreSQL and Valkey and set the variables for you.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
@@ -80,6 +81,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_htmx",
+    "csp",
     "pgtrigger",
     "pghistory",
     "axes",
@@ -88,10 +90,15 @@ INSTALLED_APPS = [
     "incidents",
     "sla",
     "cmdb",
+    "apitokens",
+    "administration",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "core.middleware.PermissionsPolicyMiddleware",
+    "core.middleware.RefuseControlCharactersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -99,6 +106,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "core.middleware.UserLanguageMiddleware",
+    "core.request_body.RequestBodyLimitMiddleware",  # translated refusals; runs before any process_view (CSRF) reads
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -169,13 +177,25 @@ MEDIA_URL = "/media/"  # never served directly: attachments go through a permiss
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+# The cache fails open (core.cache): with Redis/Valkey away or hung, throttles and rate limits let requests through
+# and nothing waits more than a socket timeout (then a few seconds of not asking at all).
+CACHES = {
+    "default": {
+        "BACKEND": "core.cache.FailOpenRedisCache",
+        "LOCATION": REDIS_URL,
+        "OPTIONS": {"socket_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25),
+                    "socket_connect_timeout": env.float("CACHE_SOCKET_TIMEOUT", default=0.25)},
+    }
+}
 
 # Mail. EMAIL_URL like smtp://user:pass@host:25 (smtp+tls:// for STARTTLS); by default mail is written to files.
-EMAIL_CONFIG = env.email_url("EMAIL_URL", default=f"filemail://{BASE_DIR / '.data' / 'mail'}")
+EMAIL_URL = env.str("EMAIL_URL", default="filemail://.data/mail")
+EMAIL_CONFIG = env.email_url_config(EMAIL_URL)
 vars().update(EMAIL_CONFIG)
 if EMAIL_CONFIG["EMAIL_BACKEND"] == "django.core.mail.backends.filebased.EmailBackend":
-    EMAIL_FILE_PATH = EMAIL_CONFIG["EMAIL_FILE_PATH"]
+    # django-environ drops the leading "/" of filemail:///abs/path; the folder is whatever follows "filemail://",
+    # a relative one under the checkout.
+    EMAIL_FILE_PATH = str(BASE_DIR / EMAIL_URL.split("://", 1)[1])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="servicedesk@itsm.example.com")
 EMAIL_TIMEOUT = 10
 PORTAL_BASE_URL = env.str("PORTAL_BASE_URL", default="http://127.0.0.1:8000")
@@ -189,7 +209,16 @@ ATTACHMENT_REFUSED_EXTENSIONS = env.list(
     default=[".exe", ".bat", ".cmd", ".com", ".msi", ".scr", ".js", ".vbs", ".ps1", ".sh", ".html", ".htm", ".svg",
              ".jar", ".dll", ".php"],
 )
-DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
+# Request bodies are refused from their Content-Length before they are read (core.request_body): JSON and form
+# bodies over REQUEST_BODY_MAX_BYTES, multipart bodies over UPLOAD_REQUEST_MAX_BYTES (each file: ATTACHMENT_MAX_BYTES).
+DATA_UPLOAD_MAX_MEMORY_SIZE = env.int("REQUEST_BODY_MAX_BYTES", default=5 * 1024 * 1024)
+UPLOAD_REQUEST_MAX_BYTES = env.int("UPLOAD_REQUEST_MAX_BYTES", default=50 * 1024 * 1024)
+JSON_MAX_DEPTH = env.int("JSON_MAX_DEPTH", default=20)
+# Uploads over 2.5 MB wait in a temporary file without a name, which vanishes even if the worker is killed.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.MemoryFileUploadHandler",
+                        "core.uploads.UnlinkedTemporaryFileUploadHandler"]
+# Creations (incidents: API, portal, desk) per user and per API token, "count/second|minute|hour|day"; "" turns it off.
+CREATE_RATE_LIMIT = env.str("CREATE_RATE_LIMIT", default="30/minute")
 
 # Incidents
 INCIDENT_AUTO_CLOSE_DAYS = env.float("INCIDENT_AUTO_CLOSE_DAYS", default=7)
@@ -210,6 +239,9 @@ CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = env.str("CELERY_QUEUE", default="itsm")
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers and beat outlive a broker outage of any length: they keep reconnecting (core.broker patches the kombu bug
+# that made a worker exit when Valkey went away while it held an unacked task).
+CELERY_BROKER_CONNECTION_MAX_RETRIES = None
 CELERY_BROKER_TRANSPORT_OPTIONS = {
     "visibility_timeout": 3600,
     "socket_timeout": 2,
@@ -247,6 +279,18 @@ CELERY_BEAT_SCHEDULE = {
 # How long a create's Idempotency-Key (API) or form token (pages) is remembered: a retry within it makes no new record.
 IDEMPOTENCY_KEY_HOURS = env.float("IDEMPOTENCY_KEY_HOURS", default=24.0)
 
+# The outbox (core.outbox): side effects of committed changes. Beat sweeps what the after-commit nudge could not
+# hand to a worker (broker away); an effect whose handler failed is tried again after a growing pause.
+OUTBOX_SWEEP_SECONDS = env.float("OUTBOX_SWEEP_SECONDS", default=10.0)
+CELERY_BEAT_SCHEDULE["outbox-relay"] = {
+    "task": "core.tasks.relay_outbox",
+    "schedule": OUTBOX_SWEEP_SECONDS,
+    "options": {"expires": OUTBOX_SWEEP_SECONDS},
+}
+OUTBOX_KEEP_DAYS = env.float("OUTBOX_KEEP_DAYS", default=7.0)  # carried-out messages are forgotten after this
+CELERY_BEAT_SCHEDULE["outbox-prune"] = {"task": "core.tasks.prune_outbox", "schedule": 3600.0,
+                                        "options": {"expires": 3600.0}}
+
 # SLA notifications still unsent this long after they were queued (a lost task, SMTP down) are queued again.
 SLA_NOTICE_RESEND_SECONDS = env.float("SLA_NOTICE_RESEND_SECONDS", default=120.0)
 # The averages the SLA dashboard holds the period's figures against (001 §6.2: response under 4 h, resolution under
@@ -254,12 +298,20 @@ SLA_NOTICE_RESEND_SECONDS = env.float("SLA_NOTICE_RESEND_SECONDS", default=120.0
 SLA_AVERAGE_RESPONSE_GOAL_HOURS = env.float("SLA_AVERAGE_RESPONSE_GOAL_HOURS", default=4.0)
 SLA_AVERAGE_RESOLUTION_GOAL_HOURS = env.float("SLA_AVERAGE_RESOLUTION_GOAL_HOURS", default=24.0)
 
+# Personal API tokens (apitokens): lifetime in days when none is chosen, and the longest allowed.
+API_TOKEN_DEFAULT_DAYS = env.int("API_TOKEN_DEFAULT_DAYS", default=90)
+API_TOKEN_MAX_DAYS = env.int("API_TOKEN_MAX_DAYS", default=365)
+
 REST_FRAMEWORK = {
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "apitokens.authentication.ApiTokenAuthentication",  # personal scoped tokens (itsm_…)
+        "rest_framework.authentication.TokenAuthentication",  # legacy DRF tokens: full scope
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "apitokens.authentication.TokenScopePermission",
+    ],
     "DEFAULT_FILTER_BACKENDS": [
         "django_filters.rest_framework.DjangoFilterBackend",
         "rest_framework.filters.OrderingFilter",
@@ -274,7 +326,9 @@ REST_FRAMEWORK = {
 SPECTACULAR_SETTINGS = {
     "TITLE": "ITSM portal API",
     "DESCRIPTION": (
-        "Incidents, service desk and the other ITIL practices. Authenticate with `Authorization: Token <key>`."
+        "Incidents, service desk and the other ITIL practices. Authenticate with a personal token "
+        "(`Authorization: Bearer itsm_…`, made on the preferences page or at /api/v1/tokens/); older "
+        "`Authorization: Token <key>` tokens act with every scope."
     ),
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
@@ -307,6 +361,34 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="WARNING")},
 }
+
+# Content-Security-Policy on every page (django-csp). Scripts only from the portal's own files (or an inline one
+# carrying the request's nonce: `nonce="{{ request.csp_nonce }}"`); no inline event handlers, no eval. <style>
+# elements likewise; style *attributes* stay allowed because templates set computed colours and heights with them,
+# and an attribute cannot read the page the way an injected stylesheet can. The API docs relax styles only
+# (itsm/urls.py API_DOCS_POLICY); attachment downloads send their own `sandbox` policy (incidents/views.py).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF],
+        "style-src-elem": [SELF, NONCE],
+        "style-src-attr": [UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],  # Bootstrap draws its icons as data: SVGs in CSS
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [NONE],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
+# Browser features no page of the portal uses, refused for it and for anything it could be made to embed.
+PERMISSIONS_POLICY = env.str(
+    "PERMISSIONS_POLICY",
+    default="accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), microphone=(), payment=(), "
+    "usb=()",
+)
 
 SESSION_COOKIE_HTTPONLY = True
 CSRF_COOKIE_HTTPONLY = False

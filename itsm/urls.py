@@ -1,15 +1,25 @@
+from csp.constants import SELF, UNSAFE_INLINE
+from csp.decorators import csp_replace
 from django.contrib import admin
 from django.urls import include, path
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from core import health
 from core import views as core_views
 from incidents import views as incident_views
 
+# The API docs (Swagger UI, ReDoc) write <style> elements at run time, so their pages allow inline styles (never
+# inline scripts: Swagger's start-up script is served as a file by the split view); ReDoc searches in a blob: worker.
+API_DOCS_POLICY = csp_replace({
+    "style-src-elem": [SELF, UNSAFE_INLINE],
+    "worker-src": [SELF, "blob:"],
+})
+
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", health.health, name="health"),
     path("accounts/", include("core.urls")),
+    path("accounts/", include("apitokens.urls")),  # personal API tokens, a section of the preferences page
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/incidents/", include("incidents.urls")),
     path("attachments/<int:pk>/", incident_views.attachment_download, name="attachment-download"),
@@ -17,10 +27,11 @@ urlpatterns = [
     path("cmdb/", include("cmdb.urls")),
     path("sla/dashboard/", include("sla.dashboard.urls")),
     path("sla/", include("sla.desk.urls")),  # calendars and agreements; after sla/dashboard/ so as not to shadow it
+    path("desk/administration/", include("administration.urls")),
     path("api/v1/", include("itsm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("api/redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("api/docs/", API_DOCS_POLICY(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("api/redoc/", API_DOCS_POLICY(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("admin/", admin.site.urls),
 ]
 

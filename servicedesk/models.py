@@ -1,11 +1,13 @@
 """What the desk shares across kinds of ticket: services and categories. (The full catalogue comes later.)"""
 
+import pghistory
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AssignmentGroup, TimeStampedModel
 
 
+@pghistory.track()
 class Service(TimeStampedModel):
     """A business or IT service a ticket can affect, with the group that supports it by default."""
 
@@ -26,6 +28,7 @@ class Service(TimeStampedModel):
         return self.name
 
 
+@pghistory.track()
 class Category(TimeStampedModel):
     """A classification of tickets (hardware, software, network, account, ...), optionally nested."""
 

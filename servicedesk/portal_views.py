@@ -9,9 +9,10 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.idempotency import idempotent_form_post
+from core.ratelimit import limit_creations
 from core.views_helpers import run_service
 from incidents import services
-from incidents.choices import OPEN_STATES, Action, Channel, Impact
+from incidents.choices import OPEN_STATES, Action, Channel
 from incidents.models import Incident, IncidentAttachment, IncidentComment
 from incidents.workflow import allowed_actions
 from sla import customer as sla_customer
@@ -48,6 +49,7 @@ def home(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@limit_creations
 @idempotent_form_post("portal.report")
 def report(request):
     form = ReportIncidentForm(request.POST or None, request.FILES or None)
@@ -58,7 +60,7 @@ def report(request):
             data = form.cleaned_data
             incident, status = run_service(request, lambda: services.create_incident(
                 actor=request.user, title=data["title"], description=data["description"], service=data["service"],
-                urgency=data["urgency"], impact=Impact.MINOR, channel=Channel.PORTAL,
+                urgency=data["urgency"], channel=Channel.PORTAL,
                 attachments=data["attachments"]), form=form)
             if incident is not None:
                 messages.success(request, _("Thank you. Your report was recorded as %(number)s; we have sent you an "

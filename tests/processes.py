@@ -16,11 +16,12 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def start_process(kind, env, tmp_path, name):
-    """A `celery worker` (solo, one task at a time, on env's CELERY_QUEUE) or `celery beat`, its log in tmp_path."""
+def start_process(kind, env, tmp_path, name, pool="solo"):
+    """A `celery worker` (one task at a time, on env's CELERY_QUEUE; `pool="prefork"` runs it in a child process,
+    as production does) or `celery beat`, its log in tmp_path."""
     log = (tmp_path / f"{name}.log").open("w+b")
     if kind == "worker":
-        args = ["worker", "-Q", env["CELERY_QUEUE"], "-c", "1", "-P", "solo", "-n", f"{name}@%h",
+        args = ["worker", "-Q", env["CELERY_QUEUE"], "-c", "1", "-P", pool, "-n", f"{name}@%h",
                 "--without-heartbeat", "--without-mingle", "--without-gossip"]
     else:
         args = ["beat", "-s", str(tmp_path / f"{name}-schedule"), "--pidfile", str(tmp_path / f"{name}.pid")]

@@ -19,6 +19,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
+from email import message_from_string
 from pathlib import Path
 
 import psutil
@@ -26,6 +27,7 @@ import pytest
 from celery import Celery
 
 from tests.conftest import ROOT
+from tests.mail import body_of, subject_of
 
 # What the developer's or CI's environment may point at other servers; the newcomer has none of it.
 STRIPPED = ("DATABASE_URL", "REDIS_URL", "TEST_DATABASE_NAME", "CELERY_QUEUE", "CELERY_BROKER_URL",
@@ -128,7 +130,39 @@ def test_make_run_serves_the_portal_runs_tasks_and_stops_cleanly(tmp_path):
         assert status == 200
         assert "INC-" in page, "the demo data should show incidents in the agent's queue"
 
-        # 4. Ctrl-C stops everything: web, worker, beat, Valkey, PostgreSQL.
+        # 4. A report's acknowledgement leaves through the outbox into the mail folder under the data folder, its
+        # link on the port served; a worker that dies is started again and the portal carries on.
+        enduser = _log_in(base, "enduser", "demo-pass-123")
+        status, page, _ = _get(f"{base}/portal/report/", enduser)
+        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
+        form = urllib.parse.urlencode({"csrfmiddlewaretoken": token, "title": "Newcomer printer", "urgency": 3})
+        status, page, _ = _get(f"{base}/portal/report/", enduser, data=form.encode())
+        assert status == 200, page[:500]
+
+        def mailed():
+            return [f.read_text(errors="replace") for f in (data / "mail").glob("*.log")] if (data / "mail").exists() \
+                else []
+
+        deadline = time.monotonic() + 60
+        while not mailed() and time.monotonic() < deadline:
+            time.sleep(0.5)
+        [mail] = [message_from_string(text) for text in mailed()]
+        assert "Newcomer printer" in subject_of(mail)
+        assert f"{base}/portal/incidents/INC-" in body_of(mail), body_of(mail)
+        os.kill(state["children"]["worker"], signal.SIGKILL)
+        deadline = time.monotonic() + 60
+        while "worker exited with code -9; starting it again" not in _log(log_path) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert "worker exited with code -9; starting it again" in _log(log_path)
+        client = Celery("newcomer-test", broker=state["redis_url"], backend=state["redis_url"])
+        try:
+            result = client.send_task("core.tasks.ping", args=["again"], queue="itsm")
+            assert result.get(timeout=90) == "pong:again", _log(log_path)
+        finally:
+            client.close()
+        assert make.poll() is None
+
+        # 5. Ctrl-C stops everything: web, worker, beat, Valkey, PostgreSQL.
         processes = _processes_of(make, data)
         names = " ".join(" ".join(p.cmdline()) for p in processes if p.is_running())
         for expected in ("gunicorn", "celery", "worker", "beat", "valkey-server", "postgres"):

@@ -2,6 +2,8 @@
 through cmdb.importer. Class definitions are administrators' data (read by everyone signed in).
 """
 
+from datetime import UTC
+
 from django.db.models import ProtectedError
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -23,6 +25,7 @@ from cmdb.querysets import can_edit_cis
 from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
 from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet, VisibleQuerysetMixin
 from core.exceptions import Conflict
+from core.request_body import upload_limit
 from core.roles import is_staff_member
 
 from . import serializers as s
@@ -242,11 +245,15 @@ class ConfigurationItemViewSet(VisibleModelViewSet):
         for name in ("from", "to"):
             try:  # None when not ISO at all, ValueError when ISO-shaped but impossible (month 13)
                 value = parse_datetime(request.query_params.get(name, "") or "")
-            except ValueError:
+                if value is not None:
+                    # In UTC: PostgreSQL refuses offsets beyond ±15:59 that Python accepts (+20:27); OverflowError
+                    # when the instant falls before year 1.
+                    value = (value if timezone.is_aware(value) else timezone.make_aware(value)).astimezone(UTC)
+            except (ValueError, OverflowError):
                 value = None
             if value is None:
                 raise serializers.ValidationError({name: [_("An ISO date and time, e.g. 2025-01-31T08:00:00Z.")]})
-            instants[name] = value if timezone.is_aware(value) else timezone.make_aware(value)
+            instants[name] = value
         return Response(s.CompareSerializer(history.compare(ci, instants["from"], instants["to"])).data)
 
 
@@ -280,6 +287,7 @@ class IsStaff(permissions.IsAuthenticated):
         return super().has_permission(request, view) and can_edit_cis(request.user)
 
 
+@upload_limit("CMDB_IMPORT_MAX_BYTES")
 class ImportJobViewSet(VisibleQuerysetMixin, mixins.CreateModelMixin, viewsets.ReadOnlyModelViewSet):
     """Bulk imports: upload a file, get a job; small files are imported at once (201), larger ones in the background
     (202) — poll the job until its state is done or failed, then read its rows.

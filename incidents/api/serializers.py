@@ -157,7 +157,10 @@ class IncidentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
                                                  allow_null=True)
     category = serializers.PrimaryKeyRelatedField(queryset=Category.objects.filter(is_active=True), required=False,
                                                   allow_null=True)
-    impact = serializers.ChoiceField(choices=Impact.choices, required=False, default=Impact.MINOR)
+    impact = serializers.ChoiceField(
+        choices=Impact.choices, required=False, default=Impact.MINOR,
+        help_text=_("Staff only: an end user's report always starts at minor impact."),
+    )
     urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, default=Urgency.MEDIUM)
     assignment_group = serializers.PrimaryKeyRelatedField(
         queryset=AssignmentGroup.objects.filter(is_active=True), required=False, allow_null=True,

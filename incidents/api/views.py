@@ -1,7 +1,6 @@
 """The incident API: every read goes through `Incident.objects.visible_to`, every change through incidents.services."""
 
 from django.db.models import Prefetch
-from django.http import FileResponse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
@@ -16,8 +15,10 @@ from cmdb.models import ConfigurationItem
 from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
 from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_KEY_REUSED, idempotent_api_create
+from core.ratelimit import limit_creations
 from core.roles import is_staff_member
 from incidents import ci_services, services
+from incidents.attachments import download_response
 from incidents.choices import Channel
 from incidents.filtersets import IncidentFilterSet
 from incidents.history import incident_events
@@ -51,6 +52,7 @@ _ERRORS = {
 }
 _CONFLICT = OpenApiResponse(ErrorSerializer, description=_("The incident's state does not allow this."))
 _TOO_LARGE = OpenApiResponse(ErrorSerializer, description=_("An attachment is larger than the limit."))
+_RATE_LIMITED = OpenApiResponse(ErrorSerializer, description=_("Too many incidents created; see Retry-After."))
 
 
 @extend_schema_view(
@@ -100,8 +102,10 @@ class IncidentViewSet(VisibleModelViewSet):
         summary=_("Report an incident (staff may log one for someone else)"),
         request=IncidentCreateSerializer,
         parameters=[IDEMPOTENCY_KEY_PARAMETER],
-        responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE, 422: IDEMPOTENCY_KEY_REUSED},
+        responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE, 422: IDEMPOTENCY_KEY_REUSED,
+                   429: _RATE_LIMITED},
     )
+    @limit_creations
     @idempotent_api_create("incidents.api.create")
     def create(self, request, *args, **kwargs):
         data = self._validated(IncidentCreateSerializer)
@@ -275,8 +279,7 @@ class AttachmentViewSet(mixins.RetrieveModelMixin, viewsets.GenericViewSet):
     @action(detail=True, methods=["get"], renderer_classes=[renderers.JSONRenderer, _DownloadRenderer])
     def download(self, request, pk=None):
         attachment = self.get_object()
-        return FileResponse(attachment.file.open("rb"), as_attachment=True, filename=attachment.filename,
-                            content_type=attachment.content_type or "application/octet-stream")
+        return download_response(attachment)
 
 
 class PriorityMatrixViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, mixins.UpdateModelMixin,

@@ -1,0 +1,12 @@
+from django.apps import AppConfig
+from django.utils.translation import gettext_lazy as _
+
+
+class ApiTokensConfig(AppConfig):
+    """Personal API tokens; the scope registry is apitokens.scopes (practices add theirs in their ready())."""
+
+    name = "apitokens"
+    verbose_name = _("API tokens")
+
+    def ready(self):
+        from . import schema  # noqa: F401 - registers the OpenAPI description of the token authentication
