@@ -148,3 +148,27 @@ class OutboxMessage(models.Model):
 
     def __str__(self):
         return self.key
+
+
+class IdempotencyKey(models.Model):
+    """A create request already carried out, kept by its key so a retry or a double-click answers with the record it
+    made instead of making another (core.idempotency). Written in the same transaction as the record."""
+
+    # CASCADE: a key is a short-lived technical record (IDEMPOTENCY_KEY_HOURS), not history to keep for its user.
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+",
+                             verbose_name=_("user"))
+    scope = models.CharField(_("scope"), max_length=100)
+    key = models.CharField(_("key"), max_length=255)
+    fingerprint = models.CharField(_("fingerprint"), max_length=64)
+    status_code = models.PositiveSmallIntegerField(_("status code"))
+    result = models.CharField(_("result"), max_length=500)  # the record's lookup value (API) or the page it led to
+    created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("idempotency key")
+        verbose_name_plural = _("idempotency keys")
+        constraints = [models.UniqueConstraint(fields=["user", "scope", "key"], name="idempotency_key_once")]
+
+    def __str__(self):
+        return f"{self.scope}:{self.key}"

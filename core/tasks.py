@@ -51,3 +51,11 @@ def prune_outbox():
     from . import outbox
 
     return outbox.prune()
+
+
+@shared_task(base=BaseTask, name="core.tasks.forget_expired_idempotency_keys")
+def forget_expired_idempotency_keys():
+    """Beat: idempotency keys older than IDEMPOTENCY_KEY_HOURS go (core.idempotency)."""
+    from core.idempotency import forget_expired
+
+    return forget_expired()

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.decorators import admin_required, staff_required
+from core.idempotency import idempotent_form_post
 from core.models import AssignmentGroup, User
 from core.ratelimit import limit_creations
 from core.views_helpers import run_service
@@ -248,6 +249,7 @@ def merge(request, number):
 @staff_required
 @require_http_methods(["GET", "POST"])
 @limit_creations
+@idempotent_form_post("incidents.desk.create")
 def create(request):
     form = IncidentCreateForm(request.POST or None, request.FILES or None)
     status = 200

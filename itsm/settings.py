@@ -47,6 +47,23 @@ DATABASES["default"]["OPTIONS"].setdefault("options", "-c pgtrigger.ignore={}")
 DATABASES["default"]["TEST"] = {"NAME": env.str("TEST_DATABASE_NAME", default="test_itsm")}
 if DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
     raise ImproperlyConfigured("DATABASE_URL must point at PostgreSQL (postgres://...).")
+# A PostgreSQL that is down or frozen costs a request seconds, not minutes (core/db/base.py, core/outage.py). The
+# server enforces statement, lock and idle-transaction limits; the client bounds connecting, and in web requests a
+# watchdog bounds each database call (a frozen server enforces nothing and the kernel keeps its socket open).
+DATABASES["default"]["ENGINE"] = "core.db"  # Django's PostgreSQL backend with that watchdog
+DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # a persistent connection that died is replaced, not reused
+DB_WEB_QUERY_TIMEOUT = env.float("DB_WEB_QUERY_TIMEOUT", default=3.0)
+DATABASES["default"]["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=2))
+DATABASES["default"]["OPTIONS"]["options"] += "".join(
+    f" -c {name}={env.int(variable, default=default)}ms" for name, variable, default in (
+        ("statement_timeout", "DB_STATEMENT_TIMEOUT_MS", 60000),
+        ("lock_timeout", "DB_LOCK_TIMEOUT_MS", 3000),
+        ("idle_in_transaction_session_timeout", "DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60000),
+    )
+)
+# TCP keepalives find a peer that vanished (host down, network cut) on idle connections; libpq ignores them on Unix
+# sockets.
+DATABASES["default"]["OPTIONS"].update(keepalives=1, keepalives_idle=30, keepalives_interval=5, keepalives_count=3)
 
 REDIS_URL = env.str("REDIS_URL", default="redis://127.0.0.1:6379/0")
 
@@ -261,7 +278,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": env.float("SLA_FOLD_INTERVAL_SECONDS", default=60.0),
         "options": {"expires": env.float("SLA_FOLD_INTERVAL_SECONDS", default=60.0)},
     },
+    # Idempotency keys of creates (core.idempotency) are forgotten after IDEMPOTENCY_KEY_HOURS.
+    "forget-expired-idempotency-keys": {
+        "task": "core.tasks.forget_expired_idempotency_keys",
+        "schedule": 3600.0,
+        "options": {"expires": 3600.0},
+    },
 }
+# How long a create's Idempotency-Key (API) or form token (pages) is remembered: a retry within it makes no new record.
+IDEMPOTENCY_KEY_HOURS = env.float("IDEMPOTENCY_KEY_HOURS", default=24.0)
 
 # The outbox (core.outbox): side effects of committed changes. Beat sweeps what the after-commit nudge could not
 # hand to a worker (broker away); an effect whose handler failed is tried again after a growing pause.

@@ -34,3 +34,5 @@ urlpatterns = [
     path("api/redoc/", API_DOCS_POLICY(SpectacularRedocView.as_view(url_name="api-schema")), name="api-redoc"),
     path("admin/", admin.site.urls),
 ]
+
+handler500 = "core.outage.server_error"  # a database outage answers 503 with Retry-After

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from core.idempotency import idempotent_form_post
 from core.ratelimit import limit_creations
 from core.views_helpers import run_service
 from incidents import services
@@ -49,6 +50,7 @@ def home(request):
 @login_required
 @require_http_methods(["GET", "POST"])
 @limit_creations
+@idempotent_form_post("portal.report")
 def report(request):
     form = ReportIncidentForm(request.POST or None, request.FILES or None)
     status = 200

@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from cmdb.models import ConfigurationItem
 from core.api.serializers import ErrorSerializer, StaleVersionErrorSerializer
 from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
+from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_KEY_REUSED, idempotent_api_create
 from core.ratelimit import limit_creations
 from core.roles import is_staff_member
 from incidents import ci_services, services
@@ -100,9 +101,12 @@ class IncidentViewSet(VisibleModelViewSet):
     @extend_schema(
         summary=_("Report an incident (staff may log one for someone else)"),
         request=IncidentCreateSerializer,
-        responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE, 429: _RATE_LIMITED},
+        parameters=[IDEMPOTENCY_KEY_PARAMETER],
+        responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE, 422: IDEMPOTENCY_KEY_REUSED,
+                   429: _RATE_LIMITED},
     )
     @limit_creations
+    @idempotent_api_create("incidents.api.create")
     def create(self, request, *args, **kwargs):
         data = self._validated(IncidentCreateSerializer)
         if not is_staff_member(request.user):
