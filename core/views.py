@@ -1,5 +1,4 @@
 from django.contrib import messages
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -16,11 +15,6 @@ def home(request):
     if not request.user.is_authenticated:
         return redirect("login")
     return redirect("incidents:queue" if is_staff_member(request.user) else "portal:home")
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
 
 
 @login_required

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", health.health, name="health"),
     path("accounts/", include("core.urls")),
+    path("accounts/", include("allauth.urls")),  # second factors (2fa/), single sign-on (oidc/, saml/)
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/incidents/", include("incidents.urls")),
     path("attachments/<int:pk>/", incident_views.attachment_download, name="attachment-download"),

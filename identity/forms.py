@@ -1,0 +1,55 @@
+"""The login form keeps its `username` field; second-factor codes count against the same lock-out as passwords."""
+
+from allauth.account.forms import LoginForm as AllauthLoginForm
+from allauth.core import context
+from allauth.mfa.adapter import get_adapter as mfa_adapter
+from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.webauthn import forms as allauth_webauthn_forms
+from axes.handlers.proxy import AxesProxyHandler
+from django.contrib.auth.signals import user_login_failed
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+
+class LoginForm(AllauthLoginForm):
+    """allauth's login form, posted as `username` like the portal's login form always was (scripts, password
+    managers and the demo instructions rely on it)."""
+
+    def add_prefix(self, field_name):
+        return "username" if field_name == "login" else super().add_prefix(field_name)
+
+
+class AxesCountedCodeMixin:
+    """A wrong TOTP or recovery code is a failed login for django-axes (same username and address), and no code is
+    accepted while that lock-out lasts: guessing codes is as slow as guessing passwords."""
+
+    def clean_code(self):
+        request = context.request
+        credentials = {"username": self.user.get_username()}
+        if not AxesProxyHandler.is_allowed(request, credentials):
+            request.axes_locked_out = True  # AxesMiddleware answers with the lock-out page
+            raise ValidationError(_("Too many failed logins. Wait a few minutes and try again."), code="locked")
+        try:
+            return super().clean_code()
+        except ValidationError:
+            user_login_failed.send(sender=type(self), credentials=credentials, request=request)
+            raise
+
+
+class MfaAuthenticateForm(AxesCountedCodeMixin, AuthenticateForm):
+    pass
+
+
+class MfaReauthenticateForm(AxesCountedCodeMixin, ReauthenticateForm):
+    pass
+
+
+class AddWebAuthnForm(allauth_webauthn_forms.AddWebAuthnForm):
+    """allauth's form, but a malformed credential (not what a browser sends) is a form error, not a server error:
+    fido2 raises ValueError on it, which allauth does not catch."""
+
+    def clean(self):
+        try:
+            return super().clean()
+        except (ValueError, KeyError, TypeError) as error:
+            raise mfa_adapter().validation_error("incorrect_code") from error
