@@ -1,5 +1,5 @@
 from django.conf import settings
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -20,6 +20,8 @@ class MfaRequiredMiddleware:
                         "key to continue.")
             if request.path.startswith("/api/"):
                 return JsonResponse({"detail": message}, status=403)
+            if request.headers.get("HX-Request"):
+                return HttpResponse(status=204)  # htmx would swap the whole Preferences page into a badge
             return redirect(reverse("preferences") + "#mfa")  # its two-factor section says why
         return self.get_response(request)
 

@@ -14,6 +14,7 @@ from django.test import Client
 from django.urls import reverse
 from rest_framework.authtoken.models import Token
 
+from core.models import User
 from identity.models import MfaRequiredRole
 from tests.factories import PASSWORD
 
@@ -170,6 +171,24 @@ class TestRoleRequirement:
         client.post(reverse("mfa_activate_totp"), {"code": code_for(secret)})
         assert client.get(reverse("incidents:queue")).status_code == 200
 
+    def test_htmx_fragments_stay_empty_while_held(self, cast):
+        MfaRequiredRole.objects.create(role="agent")
+        client = Client()
+        log_in(client, cast.agent)
+        badge = client.get(reverse("notifications-unread"), headers={"hx-request": "true"})
+        assert badge.status_code == 204 and badge.content == b""
+
+    def test_administrators_edit_the_rules_in_the_admin(self, cast):
+        cast.admin.is_staff = cast.admin.is_superuser = True  # as the demo administrator
+        cast.admin.save()
+        client = Client()
+        client.force_login(cast.admin)
+        for page in ("admin:identity_mfarequiredrole_changelist", "admin:identity_idpgrouprole_changelist",
+                     "admin:identity_mfarequiredrole_add", "admin:socialaccount_socialapp_add"):
+            assert client.get(reverse(page)).status_code == 200, page
+        client.post(reverse("admin:identity_mfarequiredrole_add"), {"role": "manager"})
+        assert list(MfaRequiredRole.objects.values_list("role", flat=True)) == ["manager"]
+
     def test_other_roles_and_people_with_a_factor_are_not_held(self, cast):
         MfaRequiredRole.objects.create(role="agent")
         with_totp(cast.agent2)
@@ -179,6 +198,12 @@ class TestRoleRequirement:
         agent2 = Client()
         log_in(agent2, cast.agent2)
         assert not signed_in_as(agent2)  # asked for the code, as anyone with a factor is
+
+
+def test_nobody_signs_themselves_up(db):
+    response = Client().post(reverse("account_signup"), {"username": "mallory", "password1": "x-Very-long-pass-9"})
+    assert response.status_code == 200 and b"Sign Up Closed" in response.content
+    assert not User.objects.filter(username="mallory").exists()
 
 
 class TestSecurityKeys:
