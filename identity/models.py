@@ -26,7 +26,7 @@ class IdpGroupRole(models.Model):
     """An identity provider's group (from its groups claim or attribute) and the portal role it gives.
 
     Applied at each single sign-on: the user's roles become exactly those their groups map to (end user if none).
-    `provider` is the SocialApp's provider id (OpenID Connect) or organisation slug (SAML); empty means any provider.
+    `provider` is the SocialApp's provider id (its provider name when the id is empty); empty means any provider.
     """
 
     provider = models.CharField(_("provider"), max_length=200, blank=True,
