@@ -161,6 +161,9 @@ MFA_FORMS = {
     "reauthenticate": "identity.forms.MfaReauthenticateForm",
     "add_webauthn": "identity.forms.AddWebAuthnForm",
 }
+# allauth refuses factors to people with an unverified e-mail (against sign-up squatting); here nobody signs up, and
+# addresses come from administrators or the IdP, which often does not send `email_verified`.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
 MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="ITSM portal")
 MFA_TOTP_TOLERANCE = 1  # a code from the previous or next 30 s: phone clocks drift
 # WebAuthn needs HTTPS, except on localhost; set this only for a development server reached by another name.

@@ -7,6 +7,7 @@ fetches the IdP's discovery document and exchanges the code over real HTTP.
 import json
 import subprocess
 import sys
+import time
 from urllib.parse import parse_qs, urlencode, urlsplit, urlunsplit
 
 import pytest
@@ -149,3 +150,21 @@ def test_a_token_for_another_nonce_logs_nobody_in(idp, corp_app):
 def test_local_accounts_still_log_in_with_a_password(idp, corp_app, cast):
     response = Client().post(reverse("login"), {"username": "agent", "password": "secret-pass-123"})
     assert response.status_code == 302
+
+
+def test_a_single_sign_on_user_held_for_mfa_sets_it_up_without_a_password(transactional_db, idp, corp_app):
+    """People from an IdP have no password here: setting up a factor must not ask for one, or they would be stuck."""
+    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
+
+    from identity.models import MfaRequiredRole
+
+    MfaRequiredRole.objects.create(role=Role.AGENT)
+    client = Client()
+    back_at_portal(client, idp_answer(idp, authorisation_request(client), "alice", "alice-pass"))
+    assert client.get(reverse("incidents:queue")).url == reverse("preferences") + "#mfa"
+    setup = client.get(reverse("mfa_activate_totp"))
+    assert setup.status_code == 200
+    secret = setup.context["form"].secret
+    code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+    assert client.post(reverse("mfa_activate_totp"), {"code": code}).status_code == 302
+    assert client.get(reverse("incidents:queue")).status_code == 200
