@@ -4,11 +4,13 @@ from allauth.account.forms import LoginForm as AllauthLoginForm
 from allauth.core import context
 from allauth.mfa.adapter import get_adapter as mfa_adapter
 from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
+from allauth.mfa.models import Authenticator
 from allauth.mfa.webauthn import forms as allauth_webauthn_forms
 from axes.handlers.proxy import AxesProxyHandler
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from redis.exceptions import RedisError
 
 
 class LoginForm(AllauthLoginForm):
@@ -34,6 +36,21 @@ class AxesCountedCodeMixin:
         except ValidationError:
             user_login_failed.send(sender=type(self), credentials=credentials, request=request)
             raise
+        except RedisError:
+            return self._recovery_code_without_cache()
+
+    def _recovery_code_without_cache(self):
+        """The cache (Redis) is down: allauth cannot record a TOTP code as used, so TOTP codes are refused for now,
+        but recovery codes (kept in the database) and security keys still work: the desk degrades, it does not
+        lock everyone out."""
+        code = self.cleaned_data["code"]
+        recovery = Authenticator.objects.filter(user=self.user, type=Authenticator.Type.RECOVERY_CODES).first()
+        if recovery and recovery.wrap().validate_code(code):
+            recovery.user = self.user
+            self.authenticator = recovery
+            return code
+        raise ValidationError(_("Codes from an authenticator app cannot be checked at the moment. Use a security key "
+                                "or a recovery code."), code="cache_down")
 
 
 class MfaAuthenticateForm(AxesCountedCodeMixin, AuthenticateForm):

@@ -17,6 +17,7 @@ from rest_framework.authtoken.models import Token
 from core.models import User
 from identity.models import MfaRequiredRole
 from tests.factories import PASSWORD
+from tests.sso_helpers import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -112,6 +113,22 @@ class TestTotp:
         log_in(client, cast.agent)
         page = client.get(reverse("mfa_authenticate")).content.decode()
         assert "双因素身份认证" in page and "请输入身份验证器代码" in page
+
+
+    def test_with_the_cache_down_recovery_codes_still_sign_in(self, cast, settings):
+        """Redis down: a TOTP code cannot be marked as used, so it is refused with a sentence, never a 500; a recovery
+        code (kept in the database) still signs the person in."""
+        secret = with_totp(cast.agent)
+        codes = RecoveryCodes.activate(cast.agent).generate_codes()
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                                       "LOCATION": f"redis://127.0.0.1:{free_port()}/0"}}  # nothing listens there
+        client = Client()
+        log_in(client, cast.agent)
+        refused = client.post(reverse("mfa_authenticate"), {"code": code_for(secret)})
+        assert refused.status_code == 200 and b"cannot be checked at the moment" in refused.content
+        assert not signed_in_as(client)
+        client.post(reverse("mfa_authenticate"), {"code": codes[0]})
+        assert signed_in_as(client) == str(cast.agent.pk)
 
 
 class TestRecoveryCodes:
