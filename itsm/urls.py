@@ -4,12 +4,14 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core import health
 from core import views as core_views
+from identity import views as identity_views
 from incidents import views as incident_views
 
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("health/", health.health, name="health"),
     path("accounts/", include("core.urls")),
+    path("accounts/saml/<str:organization_slug>/acs/finish/", identity_views.saml_finish_acs, name="saml_finish_acs"),
     path("accounts/", include("allauth.urls")),  # second factors (2fa/), single sign-on (oidc/, saml/)
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/incidents/", include("incidents.urls")),

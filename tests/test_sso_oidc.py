@@ -168,3 +168,18 @@ def test_a_single_sign_on_user_held_for_mfa_sets_it_up_without_a_password(transa
     code = format_hotp_value(hotp_value(secret, int(time.time()) // 30))
     assert client.post(reverse("mfa_activate_totp"), {"code": code}).status_code == 302
     assert client.get(reverse("incidents:queue")).status_code == 200
+
+
+@pytest.mark.parametrize("query", ["", "state=", "error=access_denied", "code=x&state=nonexistent", "code=&state="])
+def test_a_malformed_callback_signs_nobody_in(idp, corp_app, query):
+    client = Client()
+    authorisation_request(client)
+    response = client.get(f"/accounts/oidc/corp/login/callback/?{query}")
+    assert response.status_code == 401 and "_auth_user_id" not in client.session
+
+
+def test_a_code_the_idp_never_issued_signs_nobody_in(idp, corp_app):
+    client = Client()
+    callback = idp_answer(idp, authorisation_request(client), "alice", "alice-pass")
+    response = back_at_portal(client, with_query(callback, code="made-up-code"))
+    assert response.status_code == 401 and "_auth_user_id" not in client.session

@@ -172,3 +172,24 @@ def test_an_altered_signed_assertion_is_refused(saml_app, idp_key):
     request_id = start_login(client)
     tampered = signed(assertion_xml(request_id, groups=("Staff",)), idp_key).replace("Staff", "Service Desk")
     assert refused(client, post_to_acs(client, response_xml(request_id, tampered)))
+
+
+@pytest.mark.parametrize("posted", [
+    {},
+    {"SAMLResponse": "%%% not base64 %%%"},
+    {"SAMLResponse": base64.b64encode(b"not xml at all").decode()},
+    {"SAMLResponse": base64.b64encode(b"<p:Response xmlns:p='urn:oasis:names:tc:SAML:2.0:protocol'/>").decode()},
+    {"SAMLResponse": base64.b64encode(
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa"><!ENTITY b "&a;&a;&a;&a;&a;&a;">]><x>&b;</x>'
+    ).decode()},
+])
+def test_malformed_posts_to_the_acs_sign_nobody_in(saml_app, posted):
+    client = browser()
+    start_login(client)
+    handed_over = client.post(reverse("saml_acs", kwargs={"organization_slug": "acme"}), posted)
+    assert refused(client, client.get(handed_over.url))
+
+
+def test_an_unknown_organisation_is_not_found(saml_app):
+    assert browser().post("/accounts/saml/nobody/acs/", {"SAMLResponse": "x"}).status_code in (302, 404)
+    assert browser().get("/accounts/saml/nobody/acs/finish/").status_code == 404
