@@ -249,3 +249,26 @@ class TestSecurityKeys:
             "clientDataJSON": "e30", "authenticatorData": "AA", "signature": "AA"}})
         response = client.post(reverse("mfa_authenticate"), {"credential": bogus})
         assert response.status_code == 200 and not signed_in_as(client)
+
+
+@pytest.mark.parametrize("posted", [
+    {"code": ""}, {"code": "1" * 5000}, {"code": "12\x0034"}, {"credential": "not json"}, {"credential": "{}"},
+    {"credential": "[1, 2]"}, {"credential": json.dumps({"response": {"clientDataJSON": "!!"}})},
+])
+def test_bad_input_at_the_second_step_signs_nobody_in(cast, posted):
+    with_totp(cast.agent)
+    client = Client()
+    log_in(client, cast.agent)
+    response = client.post(reverse("mfa_authenticate"), posted)
+    assert response.status_code == 200 and not signed_in_as(client)
+
+
+@pytest.mark.parametrize("posted", [
+    {"credential": "not json"}, {"credential": "[]"}, {"credential": json.dumps({"id": 1})}, {"name": "x" * 5000},
+])
+def test_bad_input_when_adding_a_key_adds_nothing(cast, posted):
+    client = Client()
+    log_in(client, cast.agent)
+    confirm_password(client, cast.agent)
+    assert client.post(reverse("mfa_add_webauthn"), posted).status_code == 200
+    assert not Authenticator.objects.filter(user=cast.agent).exists()
