@@ -1,10 +1,11 @@
+from allauth.account import views as account_views
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
 
 urlpatterns = [
-    path("login/", views.LoginView.as_view(), name="login"),
+    path("login/", account_views.LoginView.as_view(), name="login"),  # allauth: password, then a second factor
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("preferences/", views.preferences, name="preferences"),
     # Invited people choose their first password here (the link in the invitation mail, core.invitations).

@@ -19,11 +19,6 @@ def home(request):
     return redirect("incidents:queue" if is_staff_member(request.user) else "portal:home")
 
 
-class LoginView(auth_views.LoginView):
-    template_name = "registration/login.html"
-    redirect_authenticated_user = True
-
-
 class PasswordSetView(auth_views.PasswordResetConfirmView):
     """An invited person chooses their password, then signs in (the link works once: the token covers the hash)."""
 

@@ -85,7 +85,14 @@ INSTALLED_APPS = [
     "pgtrigger",
     "pghistory",
     "axes",
+    "allauth",
+    "allauth.account",
+    "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.saml",
     "core",
+    "identity",
     "servicedesk",
     "incidents",
     "sla",
@@ -110,6 +117,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "allauth.account.middleware.AccountMiddleware",
+    "identity.middleware.MfaRequiredMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
 
@@ -146,6 +155,7 @@ TEMPLATES = [
 AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",
     "django.contrib.auth.backends.ModelBackend",
+    "allauth.account.auth_backends.AuthenticationBackend",
 ]
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
@@ -164,6 +174,42 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_RESET_ON_SUCCESS = True
 AXES_VERBOSE = False
+
+# Login, MFA and single sign-on (django-allauth). Username and password as before; TOTP, security keys (WebAuthn) and
+# recovery codes as a second factor, required per role (identity.MfaRequiredRole); OpenID Connect and SAML 2.0 apps
+# are SocialApp rows an administrator adds, their IdP groups mapped to roles by identity.IdpGroupRole.
+ACCOUNT_ADAPTER = "identity.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "identity.adapters.SocialAccountAdapter"
+ACCOUNT_LOGIN_METHODS = {"username"}
+ACCOUNT_SIGNUP_FIELDS = ["username*", "email", "password1*"]
+ACCOUNT_EMAIL_VERIFICATION = "none"
+ACCOUNT_SESSION_REMEMBER = True  # as before allauth: the session cookie outlives the browser
+ACCOUNT_LOGOUT_REDIRECT_URL = LOGOUT_REDIRECT_URL
+ACCOUNT_FORMS = {"login": "identity.forms.LoginForm"}
+# Failed passwords and codes are counted by django-axes alone (one lock-out per username and address); allauth's own
+# per-address login limits would lock out a whole office behind one NAT address before axes' rule applies.
+ACCOUNT_RATE_LIMITS = {"login": None, "login_failed": None}
+MFA_SUPPORTED_TYPES = ["totp", "webauthn", "recovery_codes"]
+MFA_FORMS = {
+    "authenticate": "identity.forms.MfaAuthenticateForm",
+    "reauthenticate": "identity.forms.MfaReauthenticateForm",
+    "add_webauthn": "identity.forms.AddWebAuthnForm",
+}
+# allauth refuses factors to people with an unverified e-mail (against sign-up squatting); here nobody signs up, and
+# addresses come from administrators or the IdP, which often does not send `email_verified`.
+MFA_ALLOW_UNVERIFIED_EMAIL = True
+MFA_TOTP_ISSUER = env.str("MFA_TOTP_ISSUER", default="ITSM portal")
+MFA_TOTP_TOLERANCE = 1  # a code from the previous or next 30 s: phone clocks drift
+# WebAuthn needs HTTPS, except on localhost; set this only for a development server reached by another name.
+MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN = env.bool("MFA_WEBAUTHN_ALLOW_INSECURE_ORIGIN", default=False)
+SOCIALACCOUNT_AUTO_SIGNUP = True
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an IdP's e-mail claim never takes over an existing local account
+SOCIALACCOUNT_LOGIN_ON_GET = False  # the login page posts to the provider (CSRF-protected)
+SOCIALACCOUNT_STORE_TOKENS = False
+# Users an IdP creates belong to the organisation its claim names (by code or name), else to this one (a code).
+SSO_ORGANISATION_CLAIM = env.str("SSO_ORGANISATION_CLAIM", default="organisation")
+SSO_GROUPS_CLAIM = env.str("SSO_GROUPS_CLAIM", default="groups")
+SSO_DEFAULT_ORGANISATION = env.str("SSO_DEFAULT_ORGANISATION", default="")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("zh-hans", _("Simplified Chinese"))]
@@ -417,3 +463,4 @@ if PRODUCTION:
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=31536000)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = True
+    ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"  # single sign-on callback URLs given to identity providers

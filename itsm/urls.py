@@ -6,6 +6,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core import health
 from core import views as core_views
+from identity import views as identity_views
 from incidents import views as incident_views
 
 # The API docs (Swagger UI, ReDoc) write <style> elements at run time, so their pages allow inline styles (never
@@ -20,6 +21,8 @@ urlpatterns = [
     path("health/", health.health, name="health"),
     path("accounts/", include("core.urls")),
     path("accounts/", include("apitokens.urls")),  # personal API tokens, a section of the preferences page
+    path("accounts/saml/<str:organization_slug>/acs/finish/", identity_views.saml_finish_acs, name="saml_finish_acs"),
+    path("accounts/", include("allauth.urls")),  # second factors (2fa/), single sign-on (oidc/, saml/)
     path("i18n/", include("django.conf.urls.i18n")),
     path("desk/incidents/", include("incidents.urls")),
     path("attachments/<int:pk>/", incident_views.attachment_download, name="attachment-download"),
