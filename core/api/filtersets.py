@@ -29,7 +29,7 @@ class UserFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.filter(
             Q(username__icontains=value) | Q(first_name__icontains=value) | Q(last_name__icontains=value)
-            | Q(email__icontains=value)
+            | Q(email__icontains=value) | Q(phone__icontains=value) | Q(organisation__name__icontains=value)
         )
 
 
