@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AssignmentGroup, Organisation, User
+from core.models import AssignmentGroup, Organisation, SavedView, User
 from core.roles import Role
 
 
@@ -55,3 +55,11 @@ class AssignmentGroupFilterSet(django_filters.FilterSet):
     class Meta:
         model = AssignmentGroup
         fields = ["q", "member", "is_active"]
+
+
+class SavedViewFilterSet(django_filters.FilterSet):
+    list_key = django_filters.CharFilter(label=_("List"))
+
+    class Meta:
+        model = SavedView
+        fields = ["list_key"]
