@@ -9,6 +9,7 @@ from servicedesk.models import Category, Service
 
 from .choices import Channel, Impact, ResolutionCode, Urgency
 from .models import Incident
+from .widgets import PersonPicker
 
 
 def _active_groups():
@@ -22,7 +23,8 @@ def _agents():
 class IncidentCreateForm(StyledFormMixin, forms.Form):
     """An agent logs an incident, often for a caller on the phone."""
 
-    requester = forms.ModelChoiceField(label=_("Requester"), queryset=User.objects.filter(is_active=True))
+    requester = forms.ModelChoiceField(label=_("Requester"), queryset=User.objects.filter(is_active=True),
+                                       widget=PersonPicker)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), required=False,

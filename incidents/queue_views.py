@@ -61,8 +61,8 @@ def _columns(shown):
 
 
 def _saved_views(request):
-    views = SavedView.objects.visible_to(request.user).filter(list_key=QUEUE_LIST).select_related("owner")
-    return list(views)
+    views = SavedView.objects.visible_to(request.user).filter(list_key=QUEUE_LIST)
+    return list(views.select_related("owner", "shared_with"))
 
 
 def _view_link(view):

@@ -7,6 +7,7 @@ from django.forms import ModelChoiceField
 from django.http import FileResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.decorators import admin_required, staff_required
@@ -18,6 +19,11 @@ from .choices import Action, Impact, Priority, Urgency
 from .forms import CommentForm, IncidentCreateForm, IncidentEditForm, MergeForm, TransitionForm
 from .history import incident_history
 from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry
+
+WORDED_ACTIONS = {
+    Action.PEND_USER: gettext_lazy("Question for the requester"),
+    Action.REOPEN: gettext_lazy("Why is it reopened?"),
+}
 
 
 def _visible(request):
@@ -67,7 +73,13 @@ def _detail_context(request, incident, forms):
         "duplicates": [i for i in related if i.duplicate_of_id == incident.pk],
         "actions": actions,
         # The one-click buttons, (action, label); assign and resolve have their own forms.
-        "simple_actions": [(a, Action(a).label) for a in actions if a not in (Action.ASSIGN, Action.RESOLVE)],
+        "simple_actions": [(a, Action(a).label) for a in actions if a not in (Action.ASSIGN, Action.RESOLVE)
+                           and a not in WORDED_ACTIONS],
+        # Actions that need words to the requester: a form each, with its question.
+        "worded_actions": [
+            (a, Action(a).label, WORDED_ACTIONS[a], forms.get(a) or TransitionForm(initial={"action": a}))
+            for a in actions if a in WORDED_ACTIONS
+        ],
         "comment_form": forms.get("comment") or CommentForm(),
         "resolve_form": forms.get("resolve") or TransitionForm(initial={"action": Action.RESOLVE}),
         "merge_form": forms.get("merge") or MergeForm(),
@@ -153,7 +165,7 @@ def transition(request, number):
         resolution_code=data["resolution_code"], resolution_notes=data["resolution_notes"],
         comment=data["comment"]), form=form)
     if result is None:
-        forms = {"resolve": form} if data["action"] == "resolve" else {}
+        forms = {data["action"]: form} if data["action"] in ("resolve", *WORDED_ACTIONS) else {}
         return _render_detail(request, number, status=status, forms=forms)
     messages.success(request, _("%(number)s is now %(state)s.") % {"number": result.number,
                                                                       "state": result.get_state_display()})
