@@ -45,7 +45,7 @@ def builtin(list_key, key):
 
 
 def clean_query(record_list, query):
-    """The query string without blank values and presentation parameters (sorted for a stable comparison)."""
+    """The query string without blank values and presentation parameters (paging, columns, sort, the view)."""
     pairs = [(k, v) for k, v in parse_qsl(query or "", keep_blank_values=True)
              if v.strip() and k not in record_list.presentation]
     return urlencode(pairs)

@@ -198,3 +198,13 @@ def test_people_search_by_name_email_phone_organisation(cast, api, query):
 def test_people_search_is_restricted_to_what_an_end_user_may_see(cast, api):
     response = api("colleague").get("/api/v1/users/", {"q": "Acme"})
     assert [person["username"] for person in response.data["results"]] == ["colleague"]
+
+
+def test_the_new_endpoints_are_in_the_openapi_schema(db, tmp_path):
+    from django.core.management import call_command
+
+    target = tmp_path / "schema.yml"
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(target))
+    text = target.read_text()
+    for path in ("/api/v1/incidents/bulk/", "/api/v1/saved-views/", "/api/v1/saved-views/{id}/"):
+        assert f"{path}:" in text

@@ -169,8 +169,12 @@ def test_keyboard_shortcuts(live_server, browser, desk):
     assert errors == []
 
 
-@pytest.mark.parametrize("username", ["agent", "lead", "manager", "admin"])
-def test_the_queue_fits_1366_by_768(live_server, browser, desk, username):
+@pytest.mark.parametrize("username,language", [("agent", "en"), ("lead", "en"), ("manager", "en"), ("admin", "en"),
+                                               ("manager", "zh-hans")])
+def test_the_queue_fits_1366_by_768(live_server, browser, desk, username, language):
+    person = getattr(desk, username)
+    person.language = language
+    person.save()
     for n in range(20):
         services.create_incident(actor=desk.agent, requester=desk.outsider, channel="phone",
                                  title=f"Long title number {n} about a printer that will not print double-sided",
