@@ -1,7 +1,6 @@
 """The agent queue: filters, saved views, bulk actions on checked rows, and the requester picker of the desk."""
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef
 from django.http import QueryDict
@@ -12,6 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from core.api.filtersets import UserFilterSet
 from core.decorators import staff_required
+from core.forms import SavedViewForm
 from core.models import AssignmentGroup, SavedView, User
 from core.saved_views import LISTS, clean_query, create_saved_view, delete_saved_view
 from core.views_helpers import run_service
@@ -19,6 +19,7 @@ from core.views_helpers import run_service
 from . import bulk
 from .choices import Impact, ResolutionCode, Urgency
 from .filtersets import IncidentFilterSet
+from .forms import BulkForm
 from .models import Incident
 from .tables import QUEUE_COLUMNS, QUEUE_LIST
 
@@ -130,47 +131,22 @@ def queue(request):
     return render(request, "incidents/queue.html", context, status=status)
 
 
-def _rows(values):
-    """'INC-000123:4' (number and the version the agent saw) → ('INC-000123', '4'); a bare number has no check."""
-    rows = []
-    for value in values:
-        number, _sep, version = value.partition(":")
-        if number.strip():
-            rows.append((number.strip().upper(), version.strip() or None))
-    return rows
-
-
-def _option(model_queryset, value):
-    if not value:
-        return None
-    return model_queryset.filter(pk=value).first() if str(value).isascii() and str(value).isdigit() else None
-
-
-def _number(value):
-    return int(value) if value and value.isascii() and value.isdigit() else None
-
-
 @staff_required
 @require_POST
 def bulk_action(request):
     """Apply one action to the checked rows; the table comes back with a result per row."""
-    data = request.POST
-    options = {
-        "assignment_group": _option(AssignmentGroup.objects.all(), data.get("assignment_group")),
-        "assignee": _option(User.objects.filter(is_active=True), data.get("assignee")),
-        "impact": _number(data.get("impact")), "urgency": _number(data.get("urgency")),
-        "comment": data.get("comment", ""), "resolution_code": data.get("resolution_code", ""),
-        "resolution_notes": data.get("resolution_notes", ""),
-    }
-    results, status = [], 200
-    try:
-        results = bulk.bulk_change(Incident.objects.visible_to(request.user), _rows(data.getlist("rows")),
-                                   data.get("action", ""), actor=request.user, **options)
-    except ValidationError as exc:
-        status = 400
-        for errors in exc.message_dict.values():
-            messages.error(request, " ".join(errors))
-    context, _status = _queue_context(request, QueryDict(data.get("query", "")))
+    form = BulkForm(request.POST)
+    results, status = [], 400
+    if form.is_valid():
+        results, status = run_service(request, lambda: bulk.bulk_change(
+            Incident.objects.visible_to(request.user), form.cleaned_data["rows"], form.cleaned_data["action"],
+            actor=request.user, **form.options()), form=form)
+        results = results or []
+    for field in form:
+        for error in field.errors:  # the table is shown again, not the bar's form: name the field in the message
+            messages.error(request, f"{field.label}: {error}")
+    query = request.POST.get("query", "")
+    context, _status = _queue_context(request, QueryDict(query))
     context["bulk_results"] = results
     context["bulk_changed"] = sum(1 for r in results if r["status"] == 200)
     if request.htmx:
@@ -178,21 +154,24 @@ def bulk_action(request):
     if status == 200:
         messages.info(request, _("%(changed)d of %(total)d incidents changed.")
                       % {"changed": context["bulk_changed"], "total": len(results)})
-    return redirect(f"{reverse('incidents:queue')}?{data.get('query', '')}")
+    return redirect(f"{reverse('incidents:queue')}?{query}")
 
 
 @staff_required
 @require_POST
 def save_view(request):
-    data = request.POST
-    group = _option(AssignmentGroup.objects.filter(is_active=True), data.get("shared_with"))
-    columns = [c for c in data.getlist("columns") if c]
-    view, _status = run_service(request, lambda: create_saved_view(
-        owner=request.user, list_key=QUEUE_LIST, name=data.get("name", ""), query=data.get("query", ""),
-        columns=columns if len(columns) < len(QUEUE_COLUMNS) else [], sort=data.get("ordering", ""),
-        shared_with=group))
+    form = SavedViewForm(request.POST, user=request.user, record_list=LISTS[QUEUE_LIST])
+    view = None
+    if form.is_valid():
+        data = form.cleaned_data
+        view, _status = run_service(request, lambda: create_saved_view(
+            owner=request.user, list_key=QUEUE_LIST, name=data["name"], query=data["query"], columns=data["columns"],
+            sort=data["ordering"], shared_with=data["shared_with"]), form=form)
+    for field in form:
+        for error in field.errors:  # the queue is shown again, not this small form: name the field in the message
+            messages.error(request, f"{field.label}: {error}")
     if view is None:
-        return redirect(f"{reverse('incidents:queue')}?{data.get('query', '')}")
+        return redirect(f"{reverse('incidents:queue')}?{request.POST.get('query', '')}")
     messages.success(request, _("View %(name)s saved.") % {"name": view.name})
     return redirect(_view_link(view))
 

@@ -153,3 +153,22 @@ def test_reopen_needs_a_reason_and_closed_keeps_its_resolution(cast):
     portal.post(url, {"action": "close", "version": incident.version})
     page = portal.get(f"/portal/incidents/{incident.number}/").content.decode()
     assert 'data-testid="resolution"' in page and "New toner" in page
+
+
+@pytest.mark.parametrize("data,field", [
+    ({"rows": ["INC-000001"]}, "Action"),
+    ({"action": "explode", "rows": ["INC-000001"]}, "Action"),
+    ({"action": "take"}, "Incidents"),
+    ({"action": "set_priority", "rows": ["INC-000001"], "impact": "9"}, "Impact"),
+])
+def test_bulk_bad_input_names_the_field(cast, data, field):
+    incident = make_incident(cast)
+    response = client_for(cast.agent).post("/desk/incidents/bulk/", data, **HTMX)
+    assert response.status_code == 400
+    assert f"{field}: " in response.content.decode()
+    assert Incident.objects.get(pk=incident.pk).version == incident.version
+
+
+def test_a_view_shared_with_a_group_one_is_not_in_is_refused(cast):
+    client_for(cast.agent).post("/desk/incidents/views/", {"name": "Net", "shared_with": cast.other_group.pk})
+    assert not SavedView.objects.exists()

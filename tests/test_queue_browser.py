@@ -81,7 +81,8 @@ def test_the_filter_form_filters_as_a_person_uses_it(live_server, browser, desk)
     page.fill("#id_q", "")
     page.keyboard.press("Enter")
     expect_rows(page, desk.printer, desk.vpn, desk.chinese)
-    assert "state=" not in page.url or "state=&" in page.url or page.url.endswith("state=")  # pushed, still usable
+    page.reload()  # the address htmx pushed shows the same table again
+    expect_rows(page, desk.printer, desk.vpn, desk.chinese)
     assert errors == []
 
 
@@ -151,15 +152,14 @@ def test_keyboard_shortcuts(live_server, browser, desk):
     expect(page.locator("[data-testid=shortcut-help]")).to_be_visible()
     page.keyboard.press("Escape")
     expect(page.locator("[data-testid=shortcut-help]")).to_be_hidden()
-    first = numbers(page)  # in the table's order: newest first
     order = page.eval_on_selector_all("[data-testid=queue-table] tbody tr[data-number]",
-                                      "rows => rows.map(r => r.dataset.number)")
-    assert sorted(order) == first
+                                      "rows => rows.map(r => r.dataset.number)")  # newest first
     page.keyboard.press("j")
     page.keyboard.press("j")
     page.keyboard.press("k")
     page.keyboard.press("x")
     assert page.is_checked(f"tr[data-number='{order[0]}'] input[name=rows]")
+    assert not page.is_checked(f"tr[data-number='{order[1]}'] input[name=rows]")
     page.keyboard.press("j")
     page.keyboard.press("t")  # take the checked one
     expect(page.locator("[data-testid=bulk-results]")).to_contain_text("1 of 1 incidents changed.")
