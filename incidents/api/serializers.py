@@ -192,7 +192,8 @@ class TransitionSerializer(StrictFieldsMixin, serializers.Serializer):
                                               default="")
     resolution_notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX,
-                                    help_text=_("A public reply written with the change."))
+                                    help_text=_("A public reply written with the change; required for pend_user "
+                                                "(the question for the requester) and reopen (the reason)."))
 
 
 class CommentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
