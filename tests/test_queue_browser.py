@@ -174,6 +174,7 @@ def test_keyboard_shortcuts(live_server, browser, desk):
 def test_the_queue_fits_1366_by_768(live_server, browser, desk, username, language):
     person = getattr(desk, username)
     person.language = language
+    person.first_name, person.last_name = "Alexandria", "Montgomery-Worthington"  # a long name in the menu
     person.save()
     for n in range(20):
         services.create_incident(actor=desk.agent, requester=desk.outsider, channel="phone",
