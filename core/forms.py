@@ -45,3 +45,24 @@ class PreferencesForm(StyledFormMixin, forms.ModelForm):
         model = User
         fields = ["first_name", "last_name", "email", "phone", "language"]
         labels = {"language": _("Language")}
+
+
+class SavedViewForm(forms.Form):
+    """Save what a record list shows now as a named view (core.saved_views checks it against the list)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100, error_messages={"required": _("Give the view a name.")})
+    shared_with = forms.ModelChoiceField(label=_("Share with"), queryset=None, required=False)
+    columns = forms.MultipleChoiceField(label=_("Columns"), required=False)
+    query = forms.CharField(required=False, max_length=2000)
+    ordering = forms.CharField(required=False, max_length=50)
+
+    def __init__(self, *args, user, record_list, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["shared_with"].queryset = user.assignment_groups.filter(is_active=True)
+        self.fields["columns"].choices = list(record_list.columns.items())
+        self.record_list = record_list
+
+    def clean_columns(self):
+        # Every column ticked is the list's default: stored as none, so columns added later appear in the view too.
+        columns = self.cleaned_data["columns"]
+        return [] if len(columns) == len(self.record_list.columns) else columns

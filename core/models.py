@@ -172,3 +172,42 @@ class IdempotencyKey(models.Model):
 
     def __str__(self):
         return f"{self.scope}:{self.key}"
+
+
+class SavedViewQuerySet(models.QuerySet):
+    def visible_to(self, user):
+        """A person's own views and those shared with a group they belong to."""
+        if user is None or not user.is_authenticated:
+            return self.none()
+        return self.filter(models.Q(owner=user) | models.Q(shared_with__members=user)).distinct()
+
+
+class SavedView(TimeStampedModel):
+    """A named way of looking at a record list (the incident queue, later other practices' lists): its filters as a
+    query string, its columns and its sort. Personal, or shared with an assignment group's members."""
+
+    # CASCADE: a view is its owner's preference, not a record anyone else depends on (unlike tickets).
+    owner = models.ForeignKey(User, verbose_name=_("owner"), on_delete=models.CASCADE, related_name="saved_views")
+    shared_with = models.ForeignKey(
+        AssignmentGroup, verbose_name=_("shared with"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="saved_views",
+    )
+    list_key = models.CharField(_("list"), max_length=50)
+    name = models.CharField(_("name"), max_length=100)
+    query = models.CharField(_("filters"), max_length=2000, blank=True)
+    columns = models.JSONField(_("columns"), default=list, blank=True)
+    sort = models.CharField(_("sort"), max_length=50, blank=True)
+
+    objects = SavedViewQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["list_key", "name", "id"]
+        verbose_name = _("saved view")
+        verbose_name_plural = _("saved views")
+        constraints = [
+            models.UniqueConstraint(fields=["owner", "list_key", "name"], name="saved_view_unique_name"),
+        ]
+        indexes = [models.Index(fields=["list_key", "owner"], name="saved_view_list_owner")]
+
+    def __str__(self):
+        return self.name

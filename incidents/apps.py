@@ -29,7 +29,12 @@ class IncidentsConfig(AppConfig):
     def ready(self):
         from django.db.models.signals import post_migrate
 
+        from core.saved_views import register_list
+
+        from .tables import QUEUE
+
         post_migrate.connect(ensure_priority_matrix, sender=self)
+        register_list(QUEUE)
 
         from apitokens.scopes import register_scope
 

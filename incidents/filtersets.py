@@ -3,7 +3,8 @@
 import re
 
 import django_filters
-from django.db.models import Q
+from django.apps import apps
+from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AssignmentGroup, Organisation, User
@@ -33,6 +34,8 @@ class IncidentFilterSet(django_filters.FilterSet):
     category = django_filters.ModelChoiceFilter(label=_("Category"), queryset=Category.objects.all())
     mine = django_filters.BooleanFilter(label=_("Assigned to me"), method="filter_mine")
     unassigned = django_filters.BooleanFilter(label=_("Unassigned"), method="filter_unassigned")
+    my_groups = django_filters.BooleanFilter(label=_("My groups"), method="filter_my_groups")
+    breaching_soon = django_filters.BooleanFilter(label=_("Breaching soon"), method="filter_breaching_soon")
     is_major = django_filters.BooleanFilter(label=_("Major incident"))
     created_after = django_filters.IsoDateTimeFilter(label=_("Created after"), field_name="created_at",
                                                      lookup_expr="gte")
@@ -47,6 +50,10 @@ class IncidentFilterSet(django_filters.FilterSet):
     class Meta:
         model = Incident
         fields = ["q", "state", "priority", "assignment_group", "assignee", "mine", "unassigned"]
+
+    def _user(self):
+        user = getattr(self.request, "user", None)
+        return user if user is not None and user.is_authenticated else None
 
     def filter_text(self, queryset, name, value):
         value = (value or "").strip()
@@ -78,3 +85,18 @@ class IncidentFilterSet(django_filters.FilterSet):
         if value:
             return queryset.filter(assignee__isnull=True)
         return queryset
+
+    def filter_my_groups(self, queryset, name, value):
+        user = self._user()
+        if value and user is not None:
+            return queryset.filter(assignment_group__in=user.assignment_groups.filter(is_active=True))
+        return queryset
+
+    def filter_breaching_soon(self, queryset, name, value):
+        """Open incidents with a running SLA clock past its first warning and not yet breached (the SLA app's
+        "at risk"), through the clocks' reverse relation: the incident app does not import the SLA app."""
+        if not value:
+            return queryset
+        clocks = apps.get_model("sla", "SLAClock").objects.filter(incident=OuterRef("pk"))
+        at_risk = clocks.filter(state="running", handled_percent__gt=0, breached=False)
+        return queryset.filter(Exists(at_risk), state__in=OPEN_STATES)

@@ -7,8 +7,10 @@ from core.forms import MultipleFileField, StyledFormMixin
 from core.models import AssignmentGroup, User
 from servicedesk.models import Category, Service
 
+from . import bulk
 from .choices import Channel, Impact, ResolutionCode, Urgency
 from .models import Incident
+from .widgets import PersonPicker
 
 
 def _active_groups():
@@ -22,7 +24,8 @@ def _agents():
 class IncidentCreateForm(StyledFormMixin, forms.Form):
     """An agent logs an incident, often for a caller on the phone."""
 
-    requester = forms.ModelChoiceField(label=_("Requester"), queryset=User.objects.filter(is_active=True))
+    requester = forms.ModelChoiceField(label=_("Requester"), queryset=User.objects.filter(is_active=True),
+                                       widget=PersonPicker)
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices, initial=Channel.PHONE)
     title = forms.CharField(label=_("Title"), max_length=200)
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 6}), required=False,
@@ -92,3 +95,44 @@ class CommentForm(StyledFormMixin, forms.Form):
 
 class MergeForm(StyledFormMixin, forms.Form):
     into = forms.CharField(label=_("Merge into incident"), help_text=_("Number, e.g. INC-000123"))
+
+
+class CheckedRowsField(forms.Field):
+    """The queue's checked rows, each "INC-000123:4" (the number and the version the agent saw; without a version,
+    no stale check) → [("INC-000123", "4"), ...]."""
+
+    widget = forms.MultipleHiddenInput
+    default_error_messages = {"required": _("Check at least one incident.")}
+
+    def to_python(self, value):
+        rows = []
+        for item in value or ():
+            number, _sep, version = str(item).partition(":")
+            if number.strip():
+                rows.append((number.strip().upper(), version.strip() or None))
+        return rows
+
+
+class BulkForm(forms.Form):
+    """One action for the checked rows of the queue; the services check each row (incidents.bulk)."""
+
+    action = forms.ChoiceField(label=_("Action"), choices=bulk.OPERATIONS.items(),
+                               error_messages={"required": _("Choose what to do with the checked incidents.")})
+    rows = CheckedRowsField(label=_("Incidents"))
+    assignment_group = forms.ModelChoiceField(label=_("Group"), queryset=_active_groups(), required=False)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=_agents(), required=False)
+    impact = forms.TypedChoiceField(label=_("Impact"), choices=Impact.choices, coerce=int, required=False,
+                                    empty_value=None)
+    urgency = forms.TypedChoiceField(label=_("Urgency"), choices=Urgency.choices, coerce=int, required=False,
+                                     empty_value=None)
+    resolution_code = forms.ChoiceField(label=_("Resolution code"), required=False,
+                                        choices=[("", "---")] + ResolutionCode.choices)
+    resolution_notes = forms.CharField(label=_("Resolution notes"), required=False)
+    comment = forms.CharField(label=_("Message to the requester"), required=False)
+    query = forms.CharField(required=False, max_length=2000)  # the queue's filters, to show the table again
+
+    def options(self):
+        data = dict(self.cleaned_data)
+        for name in ("action", "rows", "query"):
+            data.pop(name)
+        return data

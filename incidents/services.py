@@ -13,6 +13,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core import outbox
 from core.exceptions import Conflict, IllegalTransition, StaleVersion
@@ -24,6 +25,11 @@ from .attachments import check_upload, safe_filename, sniff_content_type
 from .choices import FINAL_STATES, OPEN_STATES, Action, Channel, Impact, Priority, ResolutionCode, State, Urgency
 from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry, next_numbers
 
+# Actions that need words to the requester, kept as a public reply: what the desk waits for, why it is reopened.
+WORDS_REQUIRED = {
+    Action.PEND_USER: gettext_lazy("Write the question the requester should answer."),
+    Action.REOPEN: gettext_lazy("Say why the incident is reopened."),
+}
 EDITABLE_FIELDS = ("title", "description", "category", "service", "impact", "urgency", "is_major", "parent")
 
 
@@ -202,6 +208,8 @@ def transition_incident(incident, action, *, actor, version=None, assignment_gro
         # actor None is the system (Celery): the table decides what it may do, like for anyone else.
         if not workflow.may_take(actor, incident, action):
             raise PermissionDenied(_("You may not %(action)s this incident.") % {"action": Action(action).label})
+        if action in WORDS_REQUIRED and not comment.strip():
+            raise ValidationError({"comment": str(WORDS_REQUIRED[action])})
         now = timezone.now()
         target = rule.target
         if action == Action.ASSIGN:

@@ -1,10 +1,14 @@
 from django.urls import path
 
-from . import ci_views, views
+from . import ci_views, queue_views, views
 
 app_name = "incidents"
 urlpatterns = [
-    path("", views.queue, name="queue"),
+    path("", queue_views.queue, name="queue"),
+    path("bulk/", queue_views.bulk_action, name="bulk"),
+    path("views/", queue_views.save_view, name="save-view"),
+    path("views/<int:pk>/delete/", queue_views.delete_view, name="delete-view"),
+    path("requesters/", queue_views.requester_search, name="requester-search"),
     path("new/", views.create, name="create"),
     path("priority-matrix/", views.priority_matrix, name="priority-matrix"),
     path("<str:number>/", views.detail, name="detail"),

@@ -2,11 +2,11 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.core.paginator import Paginator
 from django.db.models import Q
 from django.forms import ModelChoiceField
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from core.decorators import admin_required, staff_required
@@ -18,17 +18,14 @@ from core.views_helpers import run_service
 from . import services, workflow
 from .attachments import download_response
 from .choices import Action, Impact, Priority, Urgency
-from .filtersets import IncidentFilterSet
 from .forms import CommentForm, IncidentCreateForm, IncidentEditForm, MergeForm, TransitionForm
 from .history import incident_history
 from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry
 
-PAGE_SIZES = (25, 50, 100)
-QUEUE_COLUMNS = (
-    "id", "number", "title", "state", "priority", "is_major", "created_at", "updated_at", "requester__username",
-    "requester__first_name", "requester__last_name", "assignment_group__name", "assignee__username",
-    "assignee__first_name", "assignee__last_name", "service",
-)
+WORDED_ACTIONS = {
+    Action.PEND_USER: gettext_lazy("Question for the requester"),
+    Action.REOPEN: gettext_lazy("Why is it reopened?"),
+}
 
 
 def _visible(request):
@@ -43,44 +40,6 @@ def _get_incident(request, number):
         ),
         number=number,
     )
-
-
-@staff_required
-@require_GET
-def queue(request):
-    params = request.GET.copy()
-    if not any(k in params for k in ("q", "state", "open", "mine", "unassigned", "assignment_group", "priority",
-                                      "assignee")):
-        params["open"] = "true"
-    # People and group joined, the service prefetched: fewer joins keep PostgreSQL's planning cheap at scale.
-    queryset = _visible(request).select_related("requester", "assignment_group", "assignee").only(
-        *QUEUE_COLUMNS
-    ).prefetch_related("service", "sla_clocks")  # the SLA badges: one query per page, whatever its size
-    filterset = IncidentFilterSet(params, queryset=queryset, request=request)
-    for name in ("organisation", "service", "category", "channel", "created_after", "created_before", "is_major"):
-        filterset.form.fields.pop(name, None)  # not shown on the queue page (still accepted by the API)
-    filterset.form.fields["assignee"].queryset = User.objects.filter(
-        is_active=True, assignment_groups__isnull=False
-    ).distinct()
-    incidents = filterset.qs if filterset.is_valid() else queryset.none()
-    if not params.get("ordering"):
-        incidents = incidents.order_by("-created_at", "-id")
-    try:
-        page_size = int(request.GET.get("page_size", 25))
-    except ValueError:
-        page_size = 25
-    page_size = page_size if page_size in PAGE_SIZES else 25
-    page = Paginator(incidents, page_size).get_page(request.GET.get("page"))
-    query = params.copy()
-    query.pop("page", None)
-    sort_query = query.copy()
-    sort_query.pop("ordering", None)
-    context = {"filterset": filterset, "page": page, "query": query.urlencode(), "sort_query": sort_query.urlencode(),
-               "page_sizes": PAGE_SIZES,
-               "page_size": page_size}
-    template = "incidents/partials/queue_table.html" if request.htmx and request.htmx.target == "queue-table" \
-        else "incidents/queue.html"
-    return render(request, template, context, status=200 if filterset.is_valid() else 400)
 
 
 @staff_required
@@ -116,7 +75,13 @@ def _detail_context(request, incident, forms):
         "duplicates": [i for i in related if i.duplicate_of_id == incident.pk],
         "actions": actions,
         # The one-click buttons, (action, label); assign and resolve have their own forms.
-        "simple_actions": [(a, Action(a).label) for a in actions if a not in (Action.ASSIGN, Action.RESOLVE)],
+        "simple_actions": [(a, Action(a).label) for a in actions if a not in (Action.ASSIGN, Action.RESOLVE)
+                           and a not in WORDED_ACTIONS],
+        # Actions that need words to the requester: a form each, with its question.
+        "worded_actions": [
+            (a, Action(a).label, WORDED_ACTIONS[a], forms.get(a) or TransitionForm(initial={"action": a}))
+            for a in actions if a in WORDED_ACTIONS
+        ],
         "comment_form": forms.get("comment") or CommentForm(),
         "resolve_form": forms.get("resolve") or TransitionForm(initial={"action": Action.RESOLVE}),
         "merge_form": forms.get("merge") or MergeForm(),
@@ -202,7 +167,7 @@ def transition(request, number):
         resolution_code=data["resolution_code"], resolution_notes=data["resolution_notes"],
         comment=data["comment"]), form=form)
     if result is None:
-        forms = {"resolve": form} if data["action"] == "resolve" else {}
+        forms = {data["action"]: form} if data["action"] in ("resolve", *WORDED_ACTIONS) else {}
         return _render_detail(request, number, status=status, forms=forms)
     messages.success(request, _("%(number)s is now %(state)s.") % {"number": result.number,
                                                                       "state": result.get_state_display()})

@@ -126,7 +126,8 @@ def action(request, number):
         messages.error(request, _("Unknown action."))
         return _render_detail(request, number, status=400)
     result, status = run_service(request, lambda: services.transition_incident(
-        incident, name, actor=request.user, version=request.POST.get("version") or None))
+        incident, name, actor=request.user, version=request.POST.get("version") or None,
+        comment=request.POST.get("comment", "")))
     if result is None:
         return _render_detail(request, number, status=status)
     messages.success(request, _("Thank you. %(number)s is now %(state)s.")

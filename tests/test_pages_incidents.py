@@ -228,14 +228,14 @@ class TestPortal:
         page = user.get(f"/portal/incidents/{incident.number}/").content.decode()
         assert "Replaced the cable" in page and 'data-testid="portal-action-close"' in page
         response = user.post(f"/portal/incidents/{incident.number}/action/",
-                             {"action": "reopen", "version": incident.version})
+                             {"action": "reopen", "version": incident.version, "comment": "It drops again."})
         assert response.status_code == 302
         incident.refresh_from_db()
         assert incident.state == State.IN_PROGRESS
 
     def test_reply_to_pending_wakes_incident(self, cast, incident):
         services.transition_incident(incident, "take", actor=cast.agent)
-        services.transition_incident(incident, "pend_user", actor=cast.agent)
+        services.transition_incident(incident, "pend_user", actor=cast.agent, comment="Which log?")
         client_for(cast.end_user).post(f"/portal/incidents/{incident.number}/reply/", {"body": "Here is the log"})
         incident.refresh_from_db()
         assert incident.state == State.IN_PROGRESS

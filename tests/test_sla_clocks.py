@@ -231,7 +231,7 @@ def test_clocks_roll_back_with_the_incident_change(cast, standard, frozen):
     try:
         frozen.advance(hours=1)
         with pytest.raises(RuntimeError):
-            services.transition_incident(incident, Action.PEND_USER, actor=cast.agent)
+            services.transition_incident(incident, Action.PEND_USER, actor=cast.agent, comment="Which printer?")
     finally:
         incident_changed.disconnect(dispatch_uid="test-fail")
     assert {m: (c.state, c.business_elapsed, c.updated_at) for m, c in clocks_of(incident).items()} == before

@@ -199,7 +199,7 @@ def test_pausing_removes_the_clock_from_the_scan(cast, agreement, frozen, eager_
     incident = report(cast)
     services.transition_incident(incident, Action.TAKE, actor=cast.agent)
     frozen.set(T0 + 2 * H)
-    services.transition_incident(incident, Action.PEND_USER, actor=cast.agent)
+    services.transition_incident(incident, Action.PEND_USER, actor=cast.agent, comment="Which printer?")
     frozen.set(T0 + 10 * H)
     assert scan(django_capture_on_commit_callbacks).clocks == 0
     clock = SLAClock.objects.get(incident=incident, metric="resolution")

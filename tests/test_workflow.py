@@ -42,11 +42,18 @@ def incident_in(cast, state, **fields):
     return IncidentFactory(**values)
 
 
+REASON = {"comment": "Still broken."}  # reopening needs one (a public reply)
+
+
 def transition_kwargs(cast, action):
     if action == Action.ASSIGN:
         return {"assignment_group": cast.group, "assignee": cast.agent}
     if action == Action.RESOLVE:
         return {"resolution_code": ResolutionCode.WORKAROUND, "resolution_notes": "  Cleared the queue.  "}
+    if action == Action.PEND_USER:
+        return {"comment": "Which printer is it?"}
+    if action == Action.REOPEN:
+        return {"comment": "It jams again."}
     return {}
 
 
@@ -151,8 +158,8 @@ def test_reopen_without_assignee_goes_back_to_the_group_or_to_new(cast):
     to_group = incident_in(cast, State.RESOLVED, assignee=None)
     to_desk = incident_in(cast, State.RESOLVED, assignee=None, assignment_group=None)
 
-    assert services.transition_incident(to_group, Action.REOPEN, actor=cast.end_user).state == State.ASSIGNED
-    assert services.transition_incident(to_desk, Action.REOPEN, actor=cast.end_user).state == State.NEW
+    assert services.transition_incident(to_group, Action.REOPEN, actor=cast.end_user, **REASON).state == State.ASSIGNED
+    assert services.transition_incident(to_desk, Action.REOPEN, actor=cast.end_user, **REASON).state == State.NEW
 
 
 def _denied(incident, action, actor, **kwargs):
@@ -245,12 +252,12 @@ def test_requester_may_reopen_within_the_window_only(cast, settings):
     recent = incident_in(cast, State.RESOLVED, resolved_at=timezone.now() - timedelta(days=13))
     stale = incident_in(cast, State.RESOLVED, resolved_at=timezone.now() - timedelta(days=15))
 
-    assert services.transition_incident(recent, Action.REOPEN, actor=cast.end_user).state == State.IN_PROGRESS
+    assert services.transition_incident(recent, Action.REOPEN, actor=cast.end_user, **REASON).state == State.IN_PROGRESS
     with pytest.raises(Conflict):
-        services.transition_incident(stale, Action.REOPEN, actor=cast.end_user)
+        services.transition_incident(stale, Action.REOPEN, actor=cast.end_user, **REASON)
     assert Incident.objects.get(pk=stale.pk).state == State.RESOLVED
     # The desk may still reopen it: the window protects agents from year-old "me too" replies, not from themselves.
-    assert services.transition_incident(stale, Action.REOPEN, actor=cast.agent).state == State.IN_PROGRESS
+    assert services.transition_incident(stale, Action.REOPEN, actor=cast.agent, **REASON).state == State.IN_PROGRESS
 
 
 def test_requester_confirms_resolution_by_closing(cast):

@@ -4,7 +4,7 @@ import django_filters
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AssignmentGroup, Organisation, User
+from core.models import AssignmentGroup, Organisation, SavedView, User
 from core.roles import Role
 
 
@@ -29,7 +29,7 @@ class UserFilterSet(django_filters.FilterSet):
             return queryset
         return queryset.filter(
             Q(username__icontains=value) | Q(first_name__icontains=value) | Q(last_name__icontains=value)
-            | Q(email__icontains=value)
+            | Q(email__icontains=value) | Q(phone__icontains=value) | Q(organisation__name__icontains=value)
         )
 
 
@@ -55,3 +55,11 @@ class AssignmentGroupFilterSet(django_filters.FilterSet):
     class Meta:
         model = AssignmentGroup
         fields = ["q", "member", "is_active"]
+
+
+class SavedViewFilterSet(django_filters.FilterSet):
+    list_key = django_filters.CharFilter(label=_("List"))
+
+    class Meta:
+        model = SavedView
+        fields = ["list_key"]

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from core.models import AssignmentGroup, Organisation, User
+from core.models import AssignmentGroup, Organisation, SavedView, User
 from core.roles import Role, is_admin, is_lead, is_staff_member, roles_of
 
 
@@ -117,3 +117,22 @@ class ErrorSerializer(serializers.Serializer):
 
 class StaleVersionErrorSerializer(ErrorSerializer):
     current_version = serializers.IntegerField()
+
+
+class SavedViewSerializer(serializers.ModelSerializer):
+    """A saved view of a record list: its filters (a query string), columns and sort; personal or shared."""
+
+    owner = PersonBriefSerializer(read_only=True)
+    shared_with = serializers.PrimaryKeyRelatedField(
+        queryset=AssignmentGroup.objects.filter(is_active=True), required=False, allow_null=True,
+        help_text=_("An assignment group you belong to; its members see the view."),
+    )
+    columns = serializers.ListField(child=serializers.CharField(max_length=50), required=False, default=list,
+                                    max_length=50)
+
+    class Meta:
+        model = SavedView
+        fields = ["id", "list_key", "name", "query", "columns", "sort", "shared_with", "owner", "created_at"]
+        read_only_fields = ["id", "owner", "created_at"]
+        # The owner-and-name uniqueness is checked by the service (one message for page and API).
+        validators = []

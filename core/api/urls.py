@@ -10,6 +10,7 @@ router.include_root_view = False
 router.register("users", views.UserViewSet, basename="user")
 router.register("organisations", views.OrganisationViewSet, basename="organisation")
 router.register("groups", views.AssignmentGroupViewSet, basename="assignmentgroup")
+router.register("saved-views", views.SavedViewViewSet, basename="savedview")
 
 urlpatterns = [
     path("me/", views.MeView.as_view(), name="me"),

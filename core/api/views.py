@@ -7,13 +7,20 @@ Every viewset serves only what the authorisation layer lets the caller see: inci
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
-from rest_framework import generics, permissions, viewsets
+from rest_framework import generics, mixins, permissions, viewsets
 
-from core.models import AssignmentGroup, Organisation, User
+from core.models import AssignmentGroup, Organisation, SavedView, User
 from core.roles import is_admin, is_staff_member
+from core.saved_views import create_saved_view, delete_saved_view
 
-from .filtersets import AssignmentGroupFilterSet, OrganisationFilterSet, UserFilterSet
-from .serializers import AssignmentGroupSerializer, MeSerializer, OrganisationSerializer, UserSerializer
+from .filtersets import AssignmentGroupFilterSet, OrganisationFilterSet, SavedViewFilterSet, UserFilterSet
+from .serializers import (
+    AssignmentGroupSerializer,
+    MeSerializer,
+    OrganisationSerializer,
+    SavedViewSerializer,
+    UserSerializer,
+)
 
 
 class VisibleQuerysetMixin:
@@ -85,6 +92,25 @@ class AssignmentGroupViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AssignmentGroupSerializer
     filterset_class = AssignmentGroupFilterSet
     ordering_fields = ["name"]
+
+
+class SavedViewViewSet(VisibleQuerysetMixin, mixins.ListModelMixin, mixins.RetrieveModelMixin,
+                       mixins.CreateModelMixin, mixins.DestroyModelMixin, viewsets.GenericViewSet):
+    """Saved views of record lists (e.g. list_key=incidents): the caller's own and those shared with their groups.
+    Staff save views; only a view's owner deletes it."""
+
+    queryset = SavedView.objects.select_related("owner").order_by("list_key", "name", "id")
+    serializer_class = SavedViewSerializer
+    filterset_class = SavedViewFilterSet
+
+    def perform_create(self, serializer):
+        data = serializer.validated_data
+        serializer.instance = create_saved_view(
+            owner=self.request.user, list_key=data["list_key"], name=data["name"], query=data.get("query", ""),
+            columns=data.get("columns") or (), sort=data.get("sort", ""), shared_with=data.get("shared_with"))
+
+    def perform_destroy(self, instance):
+        delete_saved_view(instance, actor=self.request.user)
 
 
 class MeView(generics.RetrieveAPIView):

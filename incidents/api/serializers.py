@@ -19,7 +19,7 @@ from core.api.serializers import (
 )
 from core.markdown import render_markdown
 from core.models import AssignmentGroup, User
-from incidents import workflow
+from incidents import bulk, workflow
 from incidents.choices import Action, Channel, Impact, Priority, ResolutionCode, State, Urgency
 from incidents.models import (
     CILink,
@@ -195,7 +195,8 @@ class TransitionSerializer(StrictFieldsMixin, serializers.Serializer):
                                               default="")
     resolution_notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
     comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX,
-                                    help_text=_("A public reply written with the change."))
+                                    help_text=_("A public reply written with the change; required for pend_user "
+                                                "(the question for the requester) and reopen (the reason)."))
 
 
 class CommentCreateSerializer(StrictFieldsMixin, serializers.Serializer):
@@ -277,3 +278,41 @@ class LinkCISerializer(serializers.Serializer):
     configuration_items = serializers.ListField(child=serializers.IntegerField(min_value=1), allow_empty=False,
                                                 max_length=200)
     link = serializers.ChoiceField(choices=CILink.choices, default=CILink.AFFECTED_CI)
+
+
+class BulkRowSerializer(StrictFieldsMixin, serializers.Serializer):
+    number = serializers.CharField(max_length=30)
+    version = serializers.IntegerField(min_value=1, required=False, allow_null=True,
+                                       help_text=_("The version you read; a row changed since answers 409."))
+
+
+class BulkChangeSerializer(StrictFieldsMixin, serializers.Serializer):
+    incidents = BulkRowSerializer(many=True, allow_empty=False, max_length=200)
+    action = serializers.ChoiceField(
+        choices=list(bulk.OPERATIONS.items()),
+        help_text=_("A lifecycle action, or set_priority (with impact and/or urgency)."),
+    )
+    assignment_group = serializers.PrimaryKeyRelatedField(
+        queryset=AssignmentGroup.objects.all(), required=False, allow_null=True
+    )
+    assignee = serializers.PrimaryKeyRelatedField(queryset=User.objects.all(), required=False, allow_null=True)
+    impact = serializers.ChoiceField(choices=Impact.choices, required=False, allow_null=True)
+    urgency = serializers.ChoiceField(choices=Urgency.choices, required=False, allow_null=True)
+    resolution_code = serializers.ChoiceField(choices=ResolutionCode.choices, required=False, allow_blank=True,
+                                              default="")
+    resolution_notes = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX)
+    comment = serializers.CharField(required=False, allow_blank=True, default="", max_length=TEXT_MAX,
+                                    help_text=_("A public reply written with the change (the question of "
+                                                "pend_user, the reason of reopen)."))
+
+
+class BulkResultSerializer(serializers.Serializer):
+    number = serializers.CharField()
+    status = serializers.IntegerField(help_text=_("200 changed; otherwise the status a single change would have "
+                                                  "had (400, 403, 404, 409)."))
+    detail = serializers.CharField(allow_blank=True)
+    version = serializers.IntegerField(allow_null=True, help_text=_("The new version of a changed incident."))
+
+
+class BulkResponseSerializer(serializers.Serializer):
+    results = BulkResultSerializer(many=True)

@@ -17,7 +17,7 @@ from core.api.views import IsAdministratorOrReadOnly, VisibleModelViewSet
 from core.idempotency import IDEMPOTENCY_KEY_PARAMETER, IDEMPOTENCY_KEY_REUSED, idempotent_api_create
 from core.ratelimit import limit_creations
 from core.roles import is_staff_member
-from incidents import ci_services, services
+from incidents import bulk, ci_services, services
 from incidents.attachments import download_response
 from incidents.choices import Channel
 from incidents.filtersets import IncidentFilterSet
@@ -26,6 +26,8 @@ from incidents.models import Incident, IncidentAttachment, IncidentComment, Prio
 
 from .serializers import (
     AttachmentSerializer,
+    BulkChangeSerializer,
+    BulkResponseSerializer,
     CommentCreateSerializer,
     CommentSerializer,
     HistoryEventSerializer,
@@ -142,6 +144,21 @@ class IncidentViewSet(VisibleModelViewSet):
         data = self._validated(TransitionSerializer)
         services.transition_incident(incident, data.pop("action"), actor=request.user, **data)
         return self._detail(incident)
+
+    @extend_schema(
+        summary=_("Apply one action to many incidents, each row through the same service as a single change"),
+        description=_("Each row is changed in its own transaction: a row whose version is stale answers 409 in its "
+                      "result and the other rows still change. The answer is 200 with one result per row, in order; "
+                      "a request that names no valid action or no rows is 400 and changes nothing."),
+        request=BulkChangeSerializer, responses={200: BulkResponseSerializer, 400: _ERRORS[400]},
+    )
+    @action(detail=False, methods=["post"], filter_backends=[], pagination_class=None)
+    def bulk(self, request):
+        data = self._validated(BulkChangeSerializer)
+        rows = [(row["number"].strip().upper(), row.get("version")) for row in data.pop("incidents")]
+        results = bulk.bulk_change(Incident.objects.visible_to(request.user), rows, data.pop("action"),
+                                   actor=request.user, **data)
+        return Response({"results": results})
 
     @extend_schema(summary=_("The conversation (internal notes only for staff)"),
                    responses={200: CommentSerializer(many=True), 404: _ERRORS[404]})

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_GET
 from core.decorators import role_required
 
 from .export import csv_response
-from .forms import DashboardForm
+from .forms import DEFAULT_DAYS, DashboardForm
 from .queries import DIMENSION_LABELS, METRICS, can_view_dashboard, dashboard_figures, visible_condition
 
 # Signed in (else the login page), and a team lead, manager or administrator (else 403).
@@ -47,8 +47,10 @@ def _chart_height(rows):
 @require_GET
 def dashboard(request):
     form = DashboardForm(request.GET, user=request.user)
-    context = {"form": form, "metrics": METRICS}
+    # The period shown: a page opened without one shows the default's figures, so its select must say so too.
+    context = {"form": form, "metrics": METRICS, "period_choice": request.GET.get("period") or str(DEFAULT_DAYS)}
     if form.is_valid():
+        context["period_choice"] = form.cleaned_data["period"] or str(DEFAULT_DAYS)
         figures = _figures(request, form)
         sections = [{"name": name, "title": DIMENSION_LABELS[name], "rows": rows, "height": _chart_height(rows)}
                     for name, rows in figures["breakdowns"].items()]

@@ -9,6 +9,20 @@
   const colours = { response: "#0d6efd", update: "#fd7e14", resolution: "#198754" };
   const percentAxis = { min: 0, max: 100, title: { display: true, text: data.axis } };
 
+  // Room for about 18 Latin letters; a Chinese character is about twice as wide.
+  const LABEL_WIDTH = 18;
+  function shortLabel(label) {
+    const chars = Array.from(String(label));
+    let width = 0;
+    for (let i = 0; i < chars.length; i++) {
+      width += chars[i].codePointAt(0) >= 0x2e80 ? 2 : 1;
+      if (width > LABEL_WIDTH) {
+        return chars.slice(0, Math.max(i - 1, 1)).join("") + "…";
+      }
+    }
+    return chars.join("");
+  }
+
   function datasets(figures, extra) {
     return Object.keys(data.metrics).map(function (metric) {
       return Object.assign({
@@ -37,7 +51,13 @@
     new Chart(canvas, {
       type: "bar",
       data: { labels: figures.labels, datasets: datasets(figures, {}) },
-      options: { indexAxis: "y", maintainAspectRatio: false, scales: { x: percentAxis } },
+      options: {
+        indexAxis: "y", maintainAspectRatio: false,
+        // Every row labelled (no auto-skipping), long names shortened so the narrow chart does not clip them;
+        // the tooltip and the table beside the chart give the whole name.
+        scales: { x: percentAxis, y: { ticks: { autoSkip: false, callback: function (value) { return shortLabel(this.getLabelForValue(value)); } } } },
+        plugins: { tooltip: { callbacks: { title: function (items) { return figures.labels[items[0].dataIndex]; } } } },
+      },
     });
   });
 })();
