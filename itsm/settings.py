@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.postgres",
+    "django.contrib.humanize",  # allauth's security-key list uses it
     "rest_framework",
     "rest_framework.authtoken",
     "django_filters",
