@@ -25,7 +25,8 @@ def test_picker_question_reason_and_resolution(live_server, browser, transaction
     assert options.count() == 1 and "Wei Zhang" in options.first.inner_text()
     desk.fill("#id_requester_search", "")
     desk.keyboard.type("Acme")  # or their organisation: everyone of it is listed
-    desk.wait_for_function("() => document.querySelectorAll('[data-testid=picker-results] [data-person-id]').length == 2")
+    desk.wait_for_function(
+        "() => document.querySelectorAll('[data-testid=picker-results] [data-person-id]').length == 2")
     desk.click("[data-testid=picker-results] [data-person-id]:has-text('Wei Zhang')")
     assert "Wei Zhang" in desk.inner_text("[data-testid=picker-chosen]")
     desk.fill("#id_title", "Cannot print to floor 3")
