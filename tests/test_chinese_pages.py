@@ -43,3 +43,13 @@ def test_a_hand_edited_holiday_keeps_its_typed_name(cast, as_user):
                             name="公司年会 Company party")
     chinese = as_user(in_chinese(cast.admin)).get(f"/sla/calendars/{calendar.pk}/?year=2026").content.decode()
     assert "公司年会 Company party" in chinese
+
+
+def test_the_admin_index_and_the_lockout_logs_are_in_chinese(cast, as_user):
+    cast.admin.is_staff = cast.admin.is_superuser = True  # the admin site's own gate
+    cast.admin.save()
+    client = as_user(in_chinese(cast.admin))
+    index = client.get("/admin/").content.decode()
+    assert "模型名称" in index and "Model name" not in index and "Access attempts" not in index
+    logs = client.get("/admin/axes/accesslog/").content.decode()
+    assert "用户代理" in logs and "User Agent" not in logs

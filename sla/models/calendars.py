@@ -242,7 +242,7 @@ class CalendarException(models.Model):
 
     def __str__(self):
         label = f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
-        return f"{label}: {self.name}" if self.name else label
+        return f"{label}: {self.display_name}" if self.display_name else label
 
     @property
     def display_name(self):
