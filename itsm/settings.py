@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "GET_LIB_DOC_EXCLUDES": "core.api.schema.doc_excludes",
     # Every operation's error answers and Django's time format, documented (core/api/schema.py).
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums", "core.api.schema.document_error_responses",

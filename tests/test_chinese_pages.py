@@ -53,3 +53,14 @@ def test_the_admin_index_and_the_lockout_logs_are_in_chinese(cast, as_user):
     assert "模型名称" in index and "Model name" not in index and "Access attempts" not in index
     logs = client.get("/admin/axes/accesslog/").content.decode()
     assert "用户代理" in logs and "User Agent" not in logs
+
+
+def test_the_api_docs_schema_is_in_the_readers_language(cast, as_user):
+    """The docs page (Swagger UI) loads the schema with the reader's session, so its texts follow their language."""
+    client = as_user(in_chinese(cast.agent))
+    docs = client.get("/api/docs/").content.decode()
+    assert '<html lang="zh-hans">' in docs
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    listing = schema["paths"]["/api/v1/incidents/"]["get"]
+    assert listing["responses"]["404"]["description"] == "未找到，或调用者无权查看。"
+    assert "Refuse keys" not in str(schema)  # a mixin's docstring is not an API description

@@ -129,3 +129,14 @@ def _document_json_bodies(result):
                 else "application/json"
             for media_type in [m for m in content if m != keep]:
                 del content[media_type]
+
+
+def doc_excludes():
+    """drf-spectacular's GET_LIB_DOC_EXCLUDES: also skip the mixins' docstrings, which describe code, not the API
+    (without this every strict request body was described by StrictFieldsMixin's docstring, in English only)."""
+    from drf_spectacular.plumbing import get_lib_doc_excludes
+
+    from core.api.serializers import StrictFieldsMixin
+    from core.api.views import VisibleQuerysetMixin
+
+    return [*get_lib_doc_excludes(), StrictFieldsMixin, VisibleQuerysetMixin]
