@@ -15,7 +15,8 @@ from decimal import Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import connection
-from django.utils.translation import gettext as _
+
+from core.messages import translatable as _  # row errors are stored, and shown in the reader's language
 
 from .choices import AttributeType
 from .models import AttributeDefinition, CIClass, ConfigurationItem
@@ -198,7 +199,7 @@ def validate_attributes(schema, values, *, prefix="attributes."):
         try:
             cleaned[key] = coerce(definition, raw)
         except AttributeError_ as exc:
-            errors[f"{prefix}{key}"] = str(exc)
+            errors[f"{prefix}{key}"] = exc.args[0]  # the message itself (a core.messages.Message), not a copy
     for key, definition in schema.definitions.items():
         if definition.required and key not in cleaned and f"{prefix}{key}" not in errors:
             errors[f"{prefix}{key}"] = _("%(attribute)s is required for class %(cls)s.") % {

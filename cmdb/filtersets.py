@@ -12,6 +12,7 @@ from django.db.models import CharField, F, Func, Q
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from core.api.filtersets import ChoicesFilter, ModelChoicesFilter
 from core.models import AssignmentGroup, Organisation, User
 from core.roles import is_staff_member
 
@@ -28,6 +29,8 @@ def attribute_filters(data):
     """[(key, raw value)] from `attr=key:value` and `attributes__key=value` parameters, and error messages."""
     pairs, errors = [], []
     for item in data.getlist("attr") if hasattr(data, "getlist") else ([data["attr"]] if "attr" in data else []):
+        if not str(item).strip():
+            continue  # the page's empty attribute box
         key, sep, value = str(item).partition(":")
         key = key.strip()
         if not sep or not _KEY.match(key) or not value.strip():
@@ -48,10 +51,10 @@ def attribute_filters(data):
 class ConfigurationItemFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=gettext_lazy("Search"), method="filter_text",
                                   help_text=gettext_lazy("Part of the name, or the exact external key."))
-    ci_class = django_filters.ModelMultipleChoiceFilter(
+    ci_class = ModelChoicesFilter(
         label=gettext_lazy("Class"), queryset=CIClass.objects.all(), to_field_name="code", method="filter_class",
         help_text=gettext_lazy("Class codes; a class includes its subclasses."))
-    state = django_filters.MultipleChoiceFilter(label=gettext_lazy("Lifecycle state"), choices=Lifecycle.choices)
+    state = ChoicesFilter(label=gettext_lazy("Lifecycle state"), choices=Lifecycle.choices)
     owner = django_filters.ModelChoiceFilter(label=gettext_lazy("Owner"), queryset=User.objects.all())
     organisation = django_filters.ModelChoiceFilter(label=gettext_lazy("Organisation"),
                                                     queryset=Organisation.objects.all())

@@ -22,10 +22,11 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_noop
 
 from core import outbox
+from core.messages import stored
+from core.messages import translatable as _  # row errors are stored, and shown in the reader's language
 from core.models import AssignmentGroup, Organisation, User
 
 from . import attributes as attrs
@@ -45,9 +46,9 @@ _COMPARED = ("name", "state", "owner_id", "organisation_id", "support_group_id",
 _LOADED = ("pk", "external_key", "ci_class_id", "version", *_COMPARED)
 _STATES = frozenset(Lifecycle.values)
 _LOADED_COLUMNS = ("id", "external_key", "ci_class_id", "version", *_COMPARED)
-NO_USER = gettext_lazy("No user “%(value)s”.")
-NO_ORGANISATION = gettext_lazy("No organisation with code “%(value)s”.")
-NO_GROUP = gettext_lazy("No assignment group “%(value)s”.")
+NO_USER = gettext_noop("No user “%(value)s”.")
+NO_ORGANISATION = gettext_noop("No organisation with code “%(value)s”.")
+NO_GROUP = gettext_noop("No assignment group “%(value)s”.")
 # Session advisory locks held for a whole import: one per source (two imports of a source run one after the other),
 # and the unique-attribute locks of cmdb.attributes (services wait rather than claim a value the import is placing).
 IMPORT_LOCK_NAMESPACE = 0x434D4449
@@ -154,7 +155,7 @@ class _CIImport:
         if not value:
             return current
         if value not in table:
-            errors[name] = str(message) % {"value": value}
+            errors[name] = _(message) % {"value": value}
             return current
         return table[value]
 
@@ -227,7 +228,7 @@ class _CIImport:
         return entry
 
     def _refuse(self, entry, errors):
-        entry["outcome"], entry["errors"] = ImportOutcome.REFUSED, errors
+        entry["outcome"], entry["errors"] = ImportOutcome.REFUSED, stored(errors)
         self.counts[ImportOutcome.REFUSED] += 1
         return entry
 

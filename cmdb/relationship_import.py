@@ -9,7 +9,9 @@ already has is "unchanged"; links the file does not mention are left alone.
 from collections import Counter
 
 from django.db import transaction
-from django.utils.translation import gettext as _
+
+from core.messages import stored
+from core.messages import translatable as _  # row errors are stored, and shown in the reader's language
 
 from .choices import ImportOutcome
 from .graph import would_create_cycle
@@ -25,7 +27,7 @@ class RelationshipImport:
         self.report, self.counts = [], Counter()
 
     def refuse(self, entry, errors):
-        entry["outcome"], entry["errors"] = ImportOutcome.REFUSED, errors
+        entry["outcome"], entry["errors"] = ImportOutcome.REFUSED, stored(errors)
         self.counts[ImportOutcome.REFUSED] += 1
 
 

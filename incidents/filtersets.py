@@ -7,6 +7,7 @@ from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
+from core.api.filtersets import ChoicesFilter
 from core.models import AssignmentGroup, Organisation, User
 from core.roles import is_staff_member
 from core.textsearch import search_query
@@ -21,10 +22,10 @@ _NUMBER = re.compile(r"(?:INC-)?(\d{1,18})", re.ASCII | re.IGNORECASE)
 
 class IncidentFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
-    state = django_filters.MultipleChoiceFilter(label=_("State"), choices=State.choices, distinct=False)
+    state = ChoicesFilter(label=_("State"), choices=State.choices, distinct=False)
     open = django_filters.BooleanFilter(label=_("Open only"), method="filter_open")
-    priority = django_filters.MultipleChoiceFilter(label=_("Priority"), choices=Priority.choices, distinct=False)
-    channel = django_filters.MultipleChoiceFilter(label=_("Channel"), choices=Channel.choices, distinct=False)
+    priority = ChoicesFilter(label=_("Priority"), choices=Priority.choices, distinct=False)
+    channel = ChoicesFilter(label=_("Channel"), choices=Channel.choices, distinct=False)
     assignment_group = django_filters.ModelChoiceFilter(
         label=_("Assignment group"), queryset=AssignmentGroup.objects.filter(is_active=True)
     )

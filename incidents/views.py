@@ -159,7 +159,10 @@ def assign(request, number):
 def transition(request, number):
     incident = _get_incident(request, number)
     form = TransitionForm(request.POST)
-    if not form.is_valid():
+    if not form.is_valid():  # say why: the resolve form shows its own errors, the action buttons have no place
+        if request.POST.get("action") == "resolve":
+            return _render_detail(request, number, status=400, forms={"resolve": form})
+        messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
         return _render_detail(request, number, status=400)
     data = form.cleaned_data
     result, status = run_service(request, lambda: services.transition_incident(

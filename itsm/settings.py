@@ -374,7 +374,7 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PAGINATION_CLASS": "core.api.pagination.StandardPagination",
     "PAGE_SIZE": 25,
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "core.api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "core.api.exceptions.exception_handler",
     "DEFAULT_THROTTLE_CLASSES": ["rest_framework.throttling.UserRateThrottle"],
     "DEFAULT_THROTTLE_RATES": {"user": env.str("API_RATE", default="100000/hour")},
@@ -392,7 +392,12 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
-    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",  # tags and operation ids by resource ("incidents"), not "v1"
+    "SCHEMA_PATH_PREFIX": r"/api/v[0-9]+",
+    "GET_LIB_DOC_EXCLUDES": "core.api.schema.doc_excludes",
+    # Every operation's error answers and Django's time format, documented (core/api/schema.py).
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums", "core.api.schema.document_error_responses",
+    ],  # tags and operation ids by resource ("incidents"), not "v1"
     # One schema component per choice set, named after it (otherwise names collide: "channel" has two sets).
     "ENUM_NAME_OVERRIDES": {
         "IncidentStateEnum": "incidents.choices.State",

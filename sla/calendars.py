@@ -14,15 +14,12 @@ from datetime import date
 import holidays
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import translation
 from django.utils.translation import gettext as _
 
 from .choices import ExceptionKind
+from .holiday_names import library_language
 from .models import BusinessCalendar, CalendarException, WorkingPeriod
 from .signals import touch_calendar
-
-# Django language code → the library's language code (when the country offers it).
-_LIBRARY_LANGUAGES = {"zh-hans": "zh_CN", "zh-hant": "zh_TW", "en": "en_US"}
 
 
 @dataclass
@@ -32,11 +29,6 @@ class FillResult:
     holidays: list[date] = field(default_factory=list)
     working_days: list[date] = field(default_factory=list)
     kept: list[date] = field(default_factory=list)
-
-
-def _library_language(country_class):
-    wanted = _LIBRARY_LANGUAGES.get(translation.get_language() or "")
-    return wanted if wanted in getattr(country_class, "supported_languages", ()) else None
 
 
 def library_days(year, country="CN", subdiv=None):
@@ -49,7 +41,7 @@ def library_days(year, country="CN", subdiv=None):
         country_class = type(holidays.country_holidays(country, years=[]))
         # Make-up days of `year` may be announced with the next year's holidays (a Saturday worked before New Year).
         data = holidays.country_holidays(
-            country, subdiv=subdiv or None, years=[year, year + 1], language=_library_language(country_class)
+            country, subdiv=subdiv or None, years=[year, year + 1], language=library_language(country_class)
         )
     except NotImplementedError:
         raise ValidationError({"subdiv": _("“%(subdiv)s” is not a subdivision of %(country)s in the holidays "
@@ -83,7 +75,8 @@ def fill_from_holidays(calendar, year, country="CN", subdiv=None, *, works_like_
             if day in existing:
                 result.kept.append(day)
                 continue
-            rows.append(CalendarException(calendar=calendar, date=day, kind=ExceptionKind.HOLIDAY, name=name[:200]))
+            rows.append(CalendarException(calendar=calendar, date=day, kind=ExceptionKind.HOLIDAY, name=name[:200],
+                                          library_country=country.upper(), library_subdiv=subdiv or ""))
             result.holidays.append(day)
         for day in working:
             if day in existing:
@@ -91,7 +84,7 @@ def fill_from_holidays(calendar, year, country="CN", subdiv=None, *, works_like_
                 continue
             rows.append(CalendarException(
                 calendar=calendar, date=day, kind=ExceptionKind.WORKING_DAY, name=_("Make-up working day"),
-                works_like_weekday=works_like_weekday,
+                works_like_weekday=works_like_weekday, library_country=country.upper(), library_subdiv=subdiv or "",
             ))
             result.working_days.append(day)
         if rows:

@@ -173,6 +173,8 @@ def save_exception(calendar, *, actor, exception=None, date, kind, name="", work
         raise ValidationError({"date": clash})
     if exception is None:
         exception = CalendarException(calendar=calendar)
+    if (exception.date, exception.kind, exception.name) != (date, kind, name):
+        exception.library_country = exception.library_subdiv = ""  # edited by hand: the typed name is shown
     exception.date, exception.kind, exception.name = date, kind, name
     exception.works_like_weekday = works_like_weekday
     exception.full_clean(exclude=["calendar"], validate_unique=False)

@@ -14,6 +14,7 @@ from cmdb.import_files import FileRefused
 from cmdb.models import ConfigurationItem, Relationship
 from cmdb.testing import make_ci, make_class, make_type
 from core.exceptions import PayloadTooLarge
+from core.messages import shown
 
 pytestmark = pytest.mark.django_db
 
@@ -48,6 +49,11 @@ def run(actor, text, *, relationships=None, name="estate.csv", source="discovery
     rel = SimpleUploadedFile("links.csv", relationships.encode()) if relationships else None
     job = importer.create_job(actor=actor, file=upload, relationships_file=rel, external_source=source)
     return importer.run_job(job.pk)
+
+
+def row_errors(row):
+    """A row's problems as a reader sees them (stored as msgid and parameters, shown in the active language)."""
+    return {field: shown(message) for field, message in row["errors"].items()}
 
 
 def outcomes(job, section="cis"):
@@ -128,7 +134,7 @@ def test_bad_rows_are_refused_naming_row_and_field_and_the_rest_goes_in(cast, sc
         "server,,No key,,,Linux,,,",                  # 13 no key
     ])
     job = run(cast.agent, text + "\n")
-    refused = {r["row"]: r["errors"] for r in job.rows if r["outcome"] == ImportOutcome.REFUSED}
+    refused = {r["row"]: row_errors(r) for r in job.rows if r["outcome"] == ImportOutcome.REFUSED}
     assert refused == {
         2: {"class": "Unknown CI class “router”."},
         4: {"attr.cpu_count": "CPUs (cpu_count) must be a whole number; got “two”."},
@@ -151,7 +157,7 @@ def test_bad_rows_are_refused_naming_row_and_field_and_the_rest_goes_in(cast, sc
 def test_a_class_change_is_refused(cast, schema):
     run(cast.agent, SERVERS)
     job = run(cast.agent, "class,external_key\napplication,srv-1\n")
-    assert job.rows[0]["errors"] == {"class": "“srv-1” is a Server in the CMDB; an import does not change a CI's "
+    assert row_errors(job.rows[0]) == {"class": "“srv-1” is a Server in the CMDB; an import does not change a CI's "
                                               "class."}
 
 
@@ -182,7 +188,7 @@ def test_relationship_rows_are_checked_like_the_services(cast, schema):
         "app-1,runs_on,srv-1",        # 8 unchanged
     ])
     job = run(cast.agent, SERVERS, relationships=links + "\n")
-    assert {r["row"]: (r["outcome"], r["errors"]) for r in job.rows if r["section"] == "relationships"} == {
+    assert {r["row"]: (r["outcome"], row_errors(r)) for r in job.rows if r["section"] == "relationships"} == {
         2: ("refused", {"type": "Unknown relationship type “hosts”."}),
         3: ("refused", {"target_key": "No CI with external key “srv-9” in source “discovery” (or its row was "
                                       "refused)."}),
@@ -201,7 +207,7 @@ def test_a_loop_of_a_forbidding_type_is_refused_within_one_file(cast, schema):
     links = "source_key,type,target_key\na,part_of,b\nb,part_of,c\nc,part_of,a\n"
     job = run(cast.agent, text, relationships=links)
     assert outcomes(job, "relationships") == [(2, "created"), (3, "created"), (4, "refused")]
-    assert "may not form a loop" in job.rows[-1]["errors"]["target_key"]
+    assert "may not form a loop" in row_errors(job.rows[-1])["target_key"]
 
 
 def test_json_with_relationships_and_null_removing_an_attribute(cast, schema):
@@ -217,7 +223,7 @@ def test_json_with_relationships_and_null_removing_an_attribute(cast, schema):
     }
     job = run(cast.agent, json.dumps(document), name="export.json")
     assert outcomes(job) == [(1, "created"), (2, "created"), (3, "refused"), (4, "refused")]
-    assert job.rows[2]["errors"] == {"rack": "Unknown field."}
+    assert row_errors(job.rows[2]) == {"rack": "Unknown field."}
     assert outcomes(job, "relationships") == [(1, "created")]
     document["cis"][0]["attributes"]["cpu_count"] = None
     job = run(cast.agent, json.dumps(document), name="export.json")
@@ -266,3 +272,20 @@ def test_a_finished_job_is_not_run_again(cast, schema):
     ConfigurationItem.objects.all().delete()
     assert importer.run_job(job.pk).state == ImportState.DONE
     assert not ConfigurationItem.objects.exists()
+
+
+def test_row_problems_are_shown_in_the_readers_language_not_the_importers(cast, schema, client):
+    from django.utils import translation
+
+    with translation.override("en"):
+        job = run(cast.agent, "class,external_key,name,attr.os,attr.cpu_count\nrouter,r-1,Router,,\n"
+                              "server,s-2,Bad type,Linux,two\n")
+    with translation.override("zh-hans"):
+        shown_in_chinese = [row_errors(row) for row in job.rows]
+    assert shown_in_chinese[0]["class"] == "未知的配置项类“router”。"
+    assert "整数" in shown_in_chinese[1]["attr.cpu_count"] and "two" in shown_in_chinese[1]["attr.cpu_count"]
+    cast.agent.language = "zh-hans"
+    cast.agent.save(update_fields=["language"])
+    client.force_login(cast.agent)
+    page = client.get(f"/cmdb/import/{job.pk}/?outcome=refused").content.decode()
+    assert "未知的配置项类“router”。" in page and "Unknown CI class" not in page

@@ -18,6 +18,7 @@ from core.api.serializers import (
     PersonBriefSerializer,
     StrictFieldsMixin,
 )
+from core.messages import shown
 from core.models import AssignmentGroup, Organisation, User
 
 
@@ -282,11 +283,18 @@ class ImportJobCreateSerializer(StrictFieldsMixin, serializers.Serializer):
                                    help_text=_("The external source the keys belong to, e.g. the discovery tool."))
 
 
+class StoredMessageField(serializers.CharField):
+    """A row error as stored (core.messages), answered in the caller's language."""
+
+    def to_representation(self, value):
+        return str(shown(value))
+
+
 class ImportRowSerializer(serializers.Serializer):
     row = serializers.IntegerField(help_text=_("Row number (CSV: the header is row 1; JSON: position from 1)."))
     section = serializers.ChoiceField(choices=[("cis", "cis"), ("relationships", "relationships")])
     key = serializers.CharField()
     ci = serializers.IntegerField(allow_null=True)
     outcome = serializers.ChoiceField(choices=ImportOutcome.choices)
-    errors = serializers.DictField(child=serializers.CharField(), help_text=_("Field → message, for refused rows."))
+    errors = serializers.DictField(child=StoredMessageField(), help_text=_("Field → message, for refused rows."))
 

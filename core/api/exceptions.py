@@ -3,6 +3,7 @@
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from django.utils.translation import gettext_lazy as _
 from rest_framework import status
@@ -28,6 +29,8 @@ def exception_handler(exc, context):
                         status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
     if isinstance(exc, SuspiciousOperation):  # e.g. too many fields or files: bad input, answered as JSON
         return Response({"detail": str(_("The request could not be read."))}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, DataError) and "NUL (0x00)" in str(exc):  # e.g. a NUL in a looked-up slug or number
+        return Response({"detail": str(_("Text cannot contain NUL characters."))}, status=status.HTTP_400_BAD_REQUEST)
     if isinstance(exc, Http404):
         return Response({"detail": str(_("Not found."))}, status=status.HTTP_404_NOT_FOUND)
     return drf_exception_handler(exc, context)

@@ -8,6 +8,26 @@ from core.models import AssignmentGroup, Organisation, SavedView, User
 from core.roles import Role
 
 
+def _without_empty(field_class):
+    class Field(field_class):
+        def clean(self, value):
+            return super().clean([v for v in value or [] if v != ""])
+    return Field
+
+
+class ChoicesFilter(django_filters.MultipleChoiceFilter):
+    """Any of several choices; an empty value (a select's "any" option) restricts nothing, where
+    MultipleChoiceFilter would refuse it (a 400 for choosing "all" in a filter)."""
+
+    field_class = _without_empty(django_filters.fields.MultipleChoiceField)
+
+
+class ModelChoicesFilter(django_filters.ModelMultipleChoiceFilter):
+    """Any of several records; an empty value restricts nothing (as ChoicesFilter)."""
+
+    field_class = _without_empty(django_filters.fields.ModelMultipleChoiceField)
+
+
 class UserFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(label=_("Search"), method="filter_text")
     organisation = django_filters.ModelChoiceFilter(label=_("Organisation"), queryset=Organisation.objects.all())

@@ -22,6 +22,17 @@ class StrictFieldsMixin:
         return super().validate(attrs)
 
 
+class OptionalEmailField(serializers.EmailField):
+    """An e-mail address someone may not have: answered as null, never as "" (which is not an e-mail address)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("allow_null", True)
+        super().__init__(**kwargs)
+
+    def to_representation(self, value):
+        return value or None
+
+
 class OrganisationBriefSerializer(serializers.ModelSerializer):
     class Meta:
         model = Organisation
@@ -53,6 +64,7 @@ class AssignmentGroupBriefSerializer(serializers.ModelSerializer):
 class UserSerializer(serializers.ModelSerializer):
     display_name = serializers.SerializerMethodField()
     organisation = OrganisationBriefSerializer(read_only=True)
+    email = OptionalEmailField(read_only=True)
     roles = serializers.SerializerMethodField()
 
     class Meta:
@@ -102,6 +114,7 @@ class OrganisationSerializer(serializers.ModelSerializer):
 class AssignmentGroupSerializer(serializers.ModelSerializer):
     lead = PersonBriefSerializer(read_only=True)
     members = PersonBriefSerializer(many=True, read_only=True)
+    email = OptionalEmailField(read_only=True)
 
     class Meta:
         model = AssignmentGroup

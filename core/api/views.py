@@ -7,6 +7,7 @@ Every viewset serves only what the authorisation layer lets the caller see: inci
 from django.db.models import Prefetch
 from django.http import JsonResponse
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.csrf import csrf_exempt
 from rest_framework import generics, mixins, permissions, viewsets
 
 from core.models import AssignmentGroup, Organisation, SavedView, User
@@ -122,6 +123,7 @@ class MeView(generics.RetrieveAPIView):
         return self.request.user
 
 
+@csrf_exempt  # a write to an unknown API path is a JSON 404 (as DRF views answer), not Django's HTML CSRF page
 def api_not_found(request, *args, **kwargs):
     """Any other path under the API answers JSON, like every API error (not the site's HTML 404 page)."""
     return JsonResponse({"detail": str(_("Not found."))}, status=404)

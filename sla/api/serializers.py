@@ -80,6 +80,7 @@ class BusinessCalendarSerializer(StrictFieldsMixin, serializers.ModelSerializer)
         fields = ["id", "name", "time_zone", "description", "periods", "has_working_time", "exception_count",
                   "revision", "created_at", "updated_at"]
         read_only_fields = ["id", "has_working_time", "exception_count", "revision", "created_at", "updated_at"]
+        extra_kwargs = {"time_zone": {"default": "Asia/Shanghai"}}  # the model's default, also when creating here
 
     def get_has_working_time(self, calendar) -> bool:
         return bool(calendar.periods.all())  # prefetched by the view
@@ -102,6 +103,7 @@ class CalendarExceptionSerializer(StrictFieldsMixin, serializers.ModelSerializer
         model = CalendarException
         fields = ["id", "date", "kind", "kind_display", "name", "works_like_weekday", "periods"]
         read_only_fields = ["id", "kind_display"]
+        extra_kwargs = {"kind": {"default": ExceptionKind.HOLIDAY}}  # the model's default, also when creating here
         validators = []  # (calendar, date) uniqueness is checked in validate(): the calendar comes from the URL
 
     def validate(self, attrs):

@@ -5,6 +5,8 @@ from datetime import timedelta
 from django import forms
 from django.db.models import Q
 from django.utils import timezone
+from django.utils.functional import lazy
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import Organisation
@@ -14,6 +16,8 @@ from ..choices import AgreementKind
 from .queries import Period, groups_visible_to
 
 PRESETS = (7, 30, 90)
+# Translated when the form is shown, in the reader's language (a `%` on gettext_lazy would fix it at import).
+last_days_label = lazy(lambda days: gettext("Last %(days)d days") % {"days": days}, str)
 DEFAULT_DAYS = 30
 CUSTOM = "custom"
 MAX_DAYS = 731  # two years: beyond that the weekly trend stops being readable
@@ -27,7 +31,7 @@ class DashboardForm(forms.Form):
 
     period = forms.ChoiceField(
         label=_("Period"), required=False,
-        choices=[*((str(days), _("Last %(days)d days") % {"days": days}) for days in PRESETS),
+        choices=[*((str(days), last_days_label(days)) for days in PRESETS),
                  (CUSTOM, _("Custom dates"))],
     )
     kind = forms.ChoiceField(label=_("Kind of agreement"), required=False,

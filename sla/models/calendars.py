@@ -13,6 +13,7 @@ import pghistory
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from core.models import TimeStampedModel
@@ -221,6 +222,10 @@ class CalendarException(models.Model):
         _("works like"), choices=Weekday.choices, null=True, blank=True,
         help_text=_("For a working day without its own periods: use the working periods of this weekday."),
     )
+    # Set when the day came from the holidays library: its name is then shown in the reader's language (the library
+    # names holidays in several), not in the language of whoever filled the calendar. Cleared by a hand edit.
+    library_country = models.CharField(_("holidays library country"), max_length=3, blank=True)
+    library_subdiv = models.CharField(_("holidays library subdivision"), max_length=10, blank=True)
 
     class Meta:
         ordering = ["calendar", "date"]
@@ -237,7 +242,18 @@ class CalendarException(models.Model):
 
     def __str__(self):
         label = f"{self.date:%Y-%m-%d} {self.get_kind_display()}"
-        return f"{label}: {self.name}" if self.name else label
+        return f"{label}: {self.display_name}" if self.display_name else label
+
+    @property
+    def display_name(self):
+        """The name in the reader's language: the library's name for a filled holiday, else the stored name."""
+        if not self.library_country:
+            return self.name
+        if self.kind == ExceptionKind.WORKING_DAY:
+            return gettext("Make-up working day")
+        from sla.holiday_names import library_name
+
+        return library_name(self.date, self.library_country, self.library_subdiv) or self.name
 
     @property
     def kind_colour(self):
