@@ -38,6 +38,10 @@ class RefuseControlCharactersMiddleware:
 
     def __call__(self, request):
         if _CONTROL_CHARACTERS.search(request.path):
+            if request.path.startswith("/api/"):
+                from core.api.views import api_not_found  # the API's own JSON 404, as for any unknown API path
+
+                return api_not_found(request)
             raise Http404("control character in the path")
         return self.get_response(request)
 

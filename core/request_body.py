@@ -67,7 +67,7 @@ def _json_too_deep(body, limit):
         return True
     except ValueError:
         return False
-    stack = [(value, 1)]
+    stack = [(value, 1)] if isinstance(value, dict | list) else []  # a bare number or string has no depth
     while stack:  # iteratively: a recursive walk would meet the same recursion limit
         item, depth = stack.pop()
         children = item.values() if isinstance(item, dict) else item

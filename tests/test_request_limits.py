@@ -40,6 +40,14 @@ def test_json_nested_ten_thousand_deep_is_a_400_naming_the_depth(cast):
     assert ordinary.status_code == 201
 
 
+def test_a_bare_json_number_or_string_is_a_400_not_a_500(cast):
+    client = api_client(cast.end_user)
+    for body in ("-723176", '"text"', "null"):
+        response = client.generic("POST", "/api/v1/incidents/", body, content_type="application/json")
+        assert response.status_code == 400, (body, response.content)
+    assert not Incident.objects.exists()
+
+
 def test_a_json_body_over_the_limit_is_refused_from_its_length(cast, settings):
     settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000
     body = json.dumps({"title": "Long", "description": "y" * 20_000})

@@ -75,6 +75,12 @@ def test_a_control_character_in_the_path_is_404(cast, path):
         assert response.status_code == client.post(path, {}).status_code
 
 
+def test_a_control_character_in_an_api_path_answers_the_apis_json_404(cast):
+    response = client_for(cast.admin).get("/api/v1/cmdb/cis/%08%C3%8B/")
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json" and "detail" in response.json()
+
+
 # A CMDB compare date PostgreSQL cannot store -----------------------------------------------------------------------
 
 def test_compare_with_an_offset_postgresql_refuses_is_400_naming_the_field(cast):

@@ -96,7 +96,15 @@ class DatabaseWrapper(base.DatabaseWrapper):
     def get_new_connection(self, conn_params):
         if time.monotonic() < self.unreachable_until:
             raise base.Database.OperationalError("PostgreSQL did not answer in time just now; not waiting on it again")
-        return super().get_new_connection(conn_params)
+        try:
+            return super().get_new_connection(conn_params)
+        except base.Database.OperationalError:
+            # A connect that failed (refused, or connect_timeout on a frozen server) trips the breaker too: requests
+            # queued behind this one in the worker answer 503 at once instead of each waiting connect_timeout again.
+            limit = getattr(_scope, "limit", None)
+            if limit:
+                self.unreachable_until = time.monotonic() + limit
+            raise
 
     def _bounded_execute(self, execute, sql, params, many, context):
         with bounded(self):
