@@ -216,8 +216,8 @@ def merge(request, number):
 
 @staff_required
 @require_http_methods(["GET", "POST"])
+@idempotent_form_post("incidents.desk.create")  # outermost: a replay answers before the rate limit counts it
 @limit_creations
-@idempotent_form_post("incidents.desk.create")
 def create(request):
     form = IncidentCreateForm(request.POST or None, request.FILES or None)
     status = 200

@@ -49,8 +49,8 @@ def home(request):
 
 @login_required
 @require_http_methods(["GET", "POST"])
+@idempotent_form_post("portal.report")  # outermost: a replay answers before the rate limit counts it
 @limit_creations
-@idempotent_form_post("portal.report")
 def report(request):
     form = ReportIncidentForm(request.POST or None, request.FILES or None)
     status = 200

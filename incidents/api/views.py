@@ -107,8 +107,8 @@ class IncidentViewSet(VisibleModelViewSet):
         responses={201: IncidentDetailSerializer, **_ERRORS, 413: _TOO_LARGE, 422: IDEMPOTENCY_KEY_REUSED,
                    429: _RATE_LIMITED},
     )
+    @idempotent_api_create("incidents.api.create")  # outermost: a replay answers before the rate limit counts it
     @limit_creations
-    @idempotent_api_create("incidents.api.create")
     def create(self, request, *args, **kwargs):
         data = self._validated(IncidentCreateSerializer)
         if not is_staff_member(request.user):
