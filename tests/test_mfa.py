@@ -182,6 +182,12 @@ class TestRoleRequirement:
         token = Token.objects.create(user=cast.agent)
         api = Client(headers={"authorization": f"Token {token.key}"})
         assert api.get("/api/v1/incidents/").status_code == 200
+        # Nor is a personal scoped token the agent made before the requirement.
+        from apitokens.services import create_token
+
+        _token, key = create_token(actor=cast.agent, name="ci", scopes=["read", "incidents"])
+        personal = Client(headers={"authorization": f"Bearer {key}"})
+        assert personal.get("/api/v1/incidents/").status_code == 200
 
         confirm_password(client, cast.agent)
         secret = client.get(reverse("mfa_activate_totp")).context["form"].secret

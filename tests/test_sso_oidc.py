@@ -183,3 +183,15 @@ def test_a_code_the_idp_never_issued_signs_nobody_in(idp, corp_app):
     callback = idp_answer(idp, authorisation_request(client), "alice", "alice-pass")
     response = back_at_portal(client, with_query(callback, code="made-up-code"))
     assert response.status_code == 401 and "_auth_user_id" not in client.session
+
+
+def test_a_deactivated_person_cannot_sign_in_through_single_sign_on(idp, corp_app):
+    """An administrator deactivated alice: the IdP still vouches for her, the portal must not let her in."""
+    first = Client()
+    back_at_portal(first, idp_answer(idp, authorisation_request(first), "alice", "alice-pass"))
+    assert "_auth_user_id" in first.session
+    User.objects.filter(username="alice").update(is_active=False)
+    client = Client()
+    back_at_portal(client, idp_answer(idp, authorisation_request(client), "alice", "alice-pass"))
+    assert "_auth_user_id" not in client.session
+    assert client.get(reverse("incidents:queue")).status_code == 302
