@@ -1,6 +1,5 @@
 """The one incident filterset, shared by the agent queue page and the API."""
 
-import re
 
 import django_filters
 from django.apps import apps
@@ -8,6 +7,7 @@ from django.db.models import Exists, OuterRef, Q
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AssignmentGroup, Organisation, User
+from core.numbering import format_number, parse_number
 from core.roles import is_staff_member
 from core.textsearch import search_query
 from servicedesk.models import Category, Service
@@ -16,7 +16,6 @@ from .choices import OPEN_STATES, Channel, Priority, State
 from .models import Incident
 
 # "INC-000123", "inc-123" or "123" (ASCII digits only: int() refuses "²", which str.isdigit accepts).
-_NUMBER = re.compile(r"(?:INC-)?(\d{1,18})", re.ASCII | re.IGNORECASE)
 
 
 class IncidentFilterSet(django_filters.FilterSet):
@@ -59,9 +58,9 @@ class IncidentFilterSet(django_filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        number = _NUMBER.fullmatch(value)
-        if number:
-            return queryset.filter(number=f"INC-{int(number[1]):06d}")
+        number = parse_number("INC", value)
+        if number is not None:
+            return queryset.filter(number=format_number("INC", number))
         query = search_query(value)
         if query is None:
             return queryset.none()
