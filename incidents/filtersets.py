@@ -4,6 +4,7 @@
 import django_filters
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AssignmentGroup, Organisation, User
@@ -16,6 +17,25 @@ from .choices import OPEN_STATES, Channel, Priority, State
 from .models import Incident
 
 # "INC-000123", "inc-123" or "123" (ASCII digits only: int() refuses "²", which str.isdigit accepts).
+
+
+class _NumericNumberOrdering(django_filters.OrderingFilter):
+    """Sorts "number" by its numeric value: the text is zero-padded to six digits only, so a longer text is a
+    larger number (INC-1000123 after INC-999999) and length first, then text, is numeric order on the unique index's
+    column without a new field."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value and any(v.lstrip("-") == "number" for v in value):
+            ordering = []
+            for field in qs.query.order_by:
+                if isinstance(field, str) and field.lstrip("-") == "number":
+                    length = Length("number")
+                    ordering += [length.desc() if field.startswith("-") else length.asc(), field]
+                else:
+                    ordering.append(field)
+            qs = qs.order_by(*ordering)
+        return qs
 
 
 class IncidentFilterSet(django_filters.FilterSet):
@@ -40,7 +60,7 @@ class IncidentFilterSet(django_filters.FilterSet):
                                                      lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(label=_("Created before"), field_name="created_at",
                                                       lookup_expr="lt")
-    ordering = django_filters.OrderingFilter(
+    ordering = _NumericNumberOrdering(
         label=_("Sort"),
         fields=(("created_at", "created"), ("updated_at", "updated"), ("priority", "priority"), ("number", "number"),
                 ("state", "state")),

@@ -40,3 +40,18 @@ def test_lookup_and_search_past_six_digits(cast, client, start):
         assert client.get(f"/desk/incidents/{text}/").status_code == 200, text
         found = client.get("/api/v1/incidents/", {"q": text}).json()["results"]
         assert [row["number"] for row in found] == [newer.number], text
+
+
+def test_api_sorts_by_numeric_value_past_six_digits(cast, client):
+    from django.db import connection
+
+    from tests.factories import IncidentFactory
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT setval('incidents_incident_number_seq', 999998)")
+    numbers = [IncidentFactory(requester=cast.end_user).number for _ in range(3)]
+    client.force_login(cast.agent)
+    up = [r["number"] for r in client.get("/api/v1/incidents/", {"ordering": "number"}).json()["results"]]
+    down = [r["number"] for r in client.get("/api/v1/incidents/", {"ordering": "-number"}).json()["results"]]
+    assert up == numbers == ["INC-999999", "INC-1000000", "INC-1000001"]
+    assert down == numbers[::-1]
