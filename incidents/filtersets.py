@@ -1,14 +1,15 @@
 """The one incident filterset, shared by the agent queue page and the API."""
 
-import re
 
 import django_filters
 from django.apps import apps
 from django.db.models import Exists, OuterRef, Q
+from django.db.models.functions import Length
 from django.utils.translation import gettext_lazy as _
 
 from core.api.filtersets import ChoicesFilter
 from core.models import AssignmentGroup, Organisation, User
+from core.numbering import format_number, parse_number
 from core.roles import is_staff_member
 from core.textsearch import search_query
 from servicedesk.models import Category, Service
@@ -17,7 +18,25 @@ from .choices import OPEN_STATES, Channel, Priority, State
 from .models import Incident
 
 # "INC-000123", "inc-123" or "123" (ASCII digits only: int() refuses "²", which str.isdigit accepts).
-_NUMBER = re.compile(r"(?:INC-)?(\d{1,18})", re.ASCII | re.IGNORECASE)
+
+
+class _NumericNumberOrdering(django_filters.OrderingFilter):
+    """Sorts "number" by its numeric value: the text is zero-padded to six digits only, so a longer text is a
+    larger number (INC-1000123 after INC-999999) and length first, then text, is numeric order on the unique index's
+    column without a new field."""
+
+    def filter(self, qs, value):
+        qs = super().filter(qs, value)
+        if value and any(v.lstrip("-") == "number" for v in value):
+            ordering = []
+            for field in qs.query.order_by:
+                if isinstance(field, str) and field.lstrip("-") == "number":
+                    length = Length("number")
+                    ordering += [length.desc() if field.startswith("-") else length.asc(), field]
+                else:
+                    ordering.append(field)
+            qs = qs.order_by(*ordering)
+        return qs
 
 
 class IncidentFilterSet(django_filters.FilterSet):
@@ -42,7 +61,7 @@ class IncidentFilterSet(django_filters.FilterSet):
                                                      lookup_expr="gte")
     created_before = django_filters.IsoDateTimeFilter(label=_("Created before"), field_name="created_at",
                                                       lookup_expr="lt")
-    ordering = django_filters.OrderingFilter(
+    ordering = _NumericNumberOrdering(
         label=_("Sort"),
         fields=(("created_at", "created"), ("updated_at", "updated"), ("priority", "priority"), ("number", "number"),
                 ("state", "state")),
@@ -60,9 +79,9 @@ class IncidentFilterSet(django_filters.FilterSet):
         value = (value or "").strip()
         if not value:
             return queryset
-        number = _NUMBER.fullmatch(value)
-        if number:
-            return queryset.filter(number=f"INC-{int(number[1]):06d}")
+        number = parse_number("INC", value)
+        if number is not None:
+            return queryset.filter(number=format_number("INC", number))
         query = search_query(value)
         if query is None:
             return queryset.none()

@@ -8,6 +8,7 @@ from django.db import connection, models
 from django.utils.translation import gettext_lazy as _
 
 from core.models import AssignmentGroup, Organisation, TimeStampedModel, VersionedModel
+from core.numbering import format_number
 
 from .attachments import safe_filename
 from .choices import (
@@ -30,7 +31,7 @@ def next_numbers(count=1):
     """Reserve `count` incident numbers from the PostgreSQL sequence (gap-tolerant, never reused)."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [NUMBER_SEQUENCE, count])
-        return [f"INC-{row[0]:06d}" for row in cursor.fetchall()]
+        return [format_number("INC", row[0]) for row in cursor.fetchall()]
 
 
 @pghistory.track()

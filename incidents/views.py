@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.decorators import admin_required, staff_required
 from core.idempotency import idempotent_form_post
 from core.models import AssignmentGroup, User
+from core.numbering import normalise_number
 from core.ratelimit import limit_creations
 from core.views_helpers import run_service
 
@@ -38,7 +39,7 @@ def _get_incident(request, number):
             "requester", "organisation", "logged_by", "category__parent", "service", "assignment_group", "assignee",
             "parent", "duplicate_of",
         ),
-        number=number,
+        number=normalise_number("INC", number),
     )
 
 
