@@ -24,7 +24,8 @@ class PersonPicker(forms.Widget):
             '<input type="search" class="form-control" id="{id}_search" name="{name}_search" autocomplete="off" '
             'placeholder="{placeholder}" hx-get="{url}" hx-trigger="input changed delay:300ms, search" '
             'hx-target="#{id}_results" hx-sync="this:replace" aria-controls="{id}_results">'
-            '<div id="{id}_results" class="list-group mt-1" role="listbox" aria-label="{results}" data-testid="picker-results"></div>'
+            '<div id="{id}_results" class="list-group mt-1" role="listbox" aria-label="{results}" '
+            'data-testid="picker-results"></div>'
             "</div>",
             name=name, id=field_id, value=chosen.pk if chosen else "",
             chosen=(f"{chosen} ({chosen.email})" if chosen and chosen.email else str(chosen or "")),
