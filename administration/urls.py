@@ -1,5 +1,7 @@
 from django.urls import path
 
+from identity import views as identity_views
+
 from . import views
 
 app_name = "administration"
@@ -13,6 +15,7 @@ urlpatterns = [
     path("ci-classes/<int:pk>/attributes/<int:attribute_id>/delete/", views.attribute_delete,
          name="attribute-delete"),
     path("tokens/<int:pk>/revoke/", views.token_revoke, name="token-revoke"),
+    path("sign-in/", identity_views.mfa_policy, name="sign-in"),  # identity's page, beside the sections
     path("<slug:section>/", views.section_list, name="list"),
     path("<slug:section>/new/", views.section_create, name="create"),
     path("<slug:section>/<int:pk>/", views.section_edit, name="edit"),

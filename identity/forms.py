@@ -7,10 +7,13 @@ from allauth.mfa.base.forms import AuthenticateForm, ReauthenticateForm
 from allauth.mfa.models import Authenticator
 from allauth.mfa.webauthn import forms as allauth_webauthn_forms
 from axes.handlers.proxy import AxesProxyHandler
+from django import forms
 from django.contrib.auth.signals import user_login_failed
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from redis.exceptions import RedisError
+
+from core.roles import Role
 
 
 class LoginForm(AllauthLoginForm):
@@ -70,3 +73,13 @@ class AddWebAuthnForm(allauth_webauthn_forms.AddWebAuthnForm):
             return super().clean()
         except (ValueError, KeyError, TypeError) as error:
             raise mfa_adapter().validation_error("incorrect_code") from error
+
+
+class MfaPolicyForm(forms.Form):
+    """Which roles must use a second factor (the administration page of identity.services)."""
+
+    roles = forms.MultipleChoiceField(
+        label=_("Roles that must use two-factor authentication"), choices=list(Role.LABELS.items()),
+        widget=forms.CheckboxSelectMultiple, required=False,
+        help_text=_("People with one of these roles set up an authenticator app or a security key at their next "
+                    "sign-in before they can use the portal. API tokens are not affected."))

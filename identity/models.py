@@ -1,5 +1,6 @@
 """Sign-in rules administrators edit: which roles must use a second factor, and which IdP group gives which role."""
 
+import pghistory
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -8,6 +9,7 @@ from core.roles import Role
 ROLE_CHOICES = list(Role.LABELS.items())
 
 
+@pghistory.track(pghistory.InsertEvent(), pghistory.DeleteEvent())  # who changed the sign-in policy, when
 class MfaRequiredRole(models.Model):
     """A role whose holders must set up a second factor (TOTP or a security key) before they may use the portal."""
 

@@ -278,3 +278,38 @@ def test_bad_input_when_adding_a_key_adds_nothing(cast, posted):
     confirm_password(client, cast.agent)
     assert client.post(reverse("mfa_add_webauthn"), posted).status_code == 200
     assert not Authenticator.objects.filter(user=cast.agent).exists()
+
+
+class TestSignInPolicyPage:
+    """Administrators (not only superusers) choose the roles that must use a second factor, in the desk."""
+
+    def test_an_administrator_requires_mfa_for_agents_from_the_desk(self, cast):
+        client = Client()
+        client.force_login(cast.admin)
+        page = client.get(reverse("administration:sign-in"))
+        assert page.status_code == 200 and b'name="roles"' in page.content
+        response = client.post(reverse("administration:sign-in"), {"roles": ["agent", "team_lead"]})
+        assert response.status_code == 302
+        assert sorted(MfaRequiredRole.objects.values_list("role", flat=True)) == ["agent", "team_lead"]
+        client.post(reverse("administration:sign-in"), {"roles": ["agent"]})
+        assert list(MfaRequiredRole.objects.values_list("role", flat=True)) == ["agent"]
+
+        agent = Client()
+        log_in(agent, cast.agent)
+        assert agent.get(reverse("incidents:queue")).status_code == 302  # held until they set up a factor
+
+    def test_an_unknown_role_is_refused_naming_the_field_and_changes_nothing(self, cast):
+        MfaRequiredRole.objects.create(role="agent")
+        client = Client()
+        client.force_login(cast.admin)
+        response = client.post(reverse("administration:sign-in"), {"roles": ["agent", "emperor"]})
+        assert response.status_code == 400 and "roles" in response.context["form"].errors
+        assert list(MfaRequiredRole.objects.values_list("role", flat=True)) == ["agent"]
+
+    def test_only_administrators_see_the_policy(self, cast):
+        for person in (cast.end_user, cast.agent, cast.lead, cast.manager):
+            client = Client()
+            client.force_login(person)
+            assert client.get(reverse("administration:sign-in")).status_code == 403
+            assert client.post(reverse("administration:sign-in"), {"roles": ["agent"]}).status_code == 403
+        assert not MfaRequiredRole.objects.exists()
