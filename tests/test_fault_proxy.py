@@ -10,8 +10,10 @@ incident that does not exist, and the web, worker and beat processes are still t
 The shared PostgreSQL is never stopped or frozen: its faults are the proxy's, on the test database's connections.
 """
 
+import contextlib
 import json
 import os
+import socket
 import threading
 import time
 import urllib.error
@@ -29,7 +31,6 @@ from tests.processes import output_of, start_process, stop, wait_until
 from tests.test_redis_outage import Web, _answers
 from tests.valkey import PrivateValkey
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 REQUEST_TIMEOUT = 15  # seconds: a request still unanswered after this counts as a hang
 PREFIX = "Fault proxy report"
 
@@ -74,7 +75,7 @@ class Reporter(threading.Thread):
     def __init__(self, web, token):
         super().__init__(daemon=True)
         self.web, self.token = web, token
-        self.answers = []  # (title, status or the error that stood for one, seconds)
+        self.answers = []  # (title, status or the error that stood for one, seconds, monotonic time sent)
         self.finish = threading.Event()
 
     def run(self):
@@ -82,7 +83,8 @@ class Reporter(threading.Thread):
         while not self.finish.is_set():
             count += 1
             title = f"{PREFIX} {count:03d}"
-            self.answers.append((title, *self.report(title)))
+            sent = time.monotonic()
+            self.answers.append((title, *self.report(title), sent))
             time.sleep(0.1)
 
     def report(self, title):
@@ -106,6 +108,8 @@ def acknowledged_numbers(smtp_server):
     return [subject.split("]")[0].lstrip("[") for subject in subjects if "We have received your report" in subject]
 
 
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
 def test_every_committed_report_is_mailed_once_through_resets_and_a_blackhole(cast, smtp_server, proxied_stack):
     pg_proxy, valkey_proxy, web, worker, beat = proxied_stack
     token = Token.objects.create(user=cast.end_user).key
@@ -115,9 +119,11 @@ def test_every_committed_report_is_mailed_once_through_resets_and_a_blackhole(ca
               ((valkey_proxy,), "pass", 2), ((pg_proxy, valkey_proxy), "reset", 1.5),
               ((pg_proxy, valkey_proxy), "pass", 3)]
     time.sleep(2)  # a few reports before any fault
+    began = {}
     for proxies, mode, seconds in phases:
         for proxy in proxies:
             proxy.set_mode(mode)
+        began.setdefault(mode, time.monotonic())
         time.sleep(seconds)
     reporter.finish.set()
     reporter.join(REQUEST_TIMEOUT + 5)
@@ -125,18 +131,23 @@ def test_every_committed_report_is_mailed_once_through_resets_and_a_blackhole(ca
     assert pg_proxy.connections and valkey_proxy.connections, "the processes went around the proxies"
 
     answers = reporter.answers
-    statuses = {status for _title, status, _took in answers}
+    statuses = {status for _title, status, _took, _sent in answers}
     committed = dict(Incident.objects.filter(title__startswith=PREFIX).values_list("title", "number"))
     print(f"{len(answers)} reports, {len(committed)} committed; answers:",  # noqa: T201 - shown with -s or on failure
           sorted({str(s): sum(1 for a in answers if a[1] == s) for s in statuses}.items()))
     assert statuses <= {201, 503, 429}, (answers, output_of(web))
     assert 201 in statuses and 503 in statuses, "the faults did not show (or nothing got through)"
-    created = {title for title, status, _took in answers if status == 201}
+    created = {title for title, status, _took, _sent in answers if status == 201}
     assert created <= set(committed), "a report answered 201 did not commit"
     # A report that committed but was not answered 201 may only be a 503 from the outage handler (the connection
     # broke after the commit, before the answer); its mail must still arrive once, checked below.
-    odd = [(title, status) for title, status, _took in answers if title in committed and status != 201]
+    odd = [(title, status) for title, status, _took, _sent in answers if title in committed and status != 201]
     assert all(status == 503 for _title, status in odd), odd
+    # With Valkey black-holed (PostgreSQL fine), reports still commit at once: the cache fails open within its
+    # socket timeout and the outbox nudge publishes from a background thread.
+    blackholed = [(status, took) for _title, status, took, sent in answers
+                  if began["blackhole"] + 0.5 <= sent <= began["blackhole"] + 7.5]
+    assert blackholed and all(status == 201 and took < 2 for status, took in blackholed), blackholed
 
     numbers = sorted(committed.values())
     assert wait_until(lambda: len(acknowledged_numbers(smtp_server)) >= len(numbers), [worker, beat], timeout=45), \
@@ -145,3 +156,58 @@ def test_every_committed_report_is_mailed_once_through_resets_and_a_blackhole(ca
     time.sleep(3)  # more sweeps: nothing is sent twice
     assert sorted(acknowledged_numbers(smtp_server)) == numbers  # each committed report once, none other
     assert web.process.poll() is None and worker.poll() is None and beat.poll() is None
+
+
+def _echo_back(conn):
+    with conn, contextlib.suppress(OSError):  # the proxy resets it too
+        for data in iter(lambda: conn.recv(1024), b""):
+            conn.sendall(data)
+
+
+def test_the_proxy_forwards_resets_and_blackholes_on_demand():
+    """The faults are real TCP faults: RST on open and new connections, silence in the blackhole, then forwarding."""
+    with socket.create_server(("127.0.0.1", 0)) as echo_server:
+        def echo():
+            while True:
+                try:
+                    conn, _ = echo_server.accept()
+                except OSError:
+                    return
+                threading.Thread(target=_echo_back, args=(conn,), daemon=True).start()
+
+        threading.Thread(target=echo, daemon=True).start()
+        proxy = FaultProxy("127.0.0.1", echo_server.getsockname()[1]).start()
+        try:
+            held = socket.create_connection(("127.0.0.1", proxy.port), timeout=2)
+            held.sendall(b"ping")
+            assert held.recv(16) == b"ping"
+
+            proxy.set_mode("blackhole")
+            held.sendall(b"held back")
+            fresh = socket.create_connection(("127.0.0.1", proxy.port), timeout=0.5)  # accepted, then silence
+            fresh.sendall(b"hello")
+            for sock in (held, fresh):
+                with pytest.raises(TimeoutError):
+                    sock.settimeout(0.5)
+                    sock.recv(16)
+
+            proxy.set_mode("pass")  # what the blackhole held arrives, nothing lost
+            held.settimeout(2)
+            fresh.settimeout(2)
+            assert held.recv(16) == b"held back" and fresh.recv(16) == b"hello"
+
+            proxy.set_mode("reset")
+            with pytest.raises(ConnectionResetError):
+                held.sendall(b"x")
+                held.recv(16)
+            with pytest.raises(ConnectionResetError):
+                with socket.create_connection(("127.0.0.1", proxy.port), timeout=2) as new:
+                    new.sendall(b"x")
+                    new.recv(16)
+
+            proxy.set_mode("pass")
+            with socket.create_connection(("127.0.0.1", proxy.port), timeout=2) as again:
+                again.sendall(b"back")
+                assert again.recv(16) == b"back"
+        finally:
+            proxy.stop()
