@@ -110,9 +110,13 @@ class Crawl:
         if request.url.startswith(self.base) and not (request.failure or "").startswith(IGNORED_FAILURES):
             self.problem(f"{request.method} {request.url} failed: {request.failure}")
 
-    def settle(self, timeout=5.0):
-        """Wait until the page's requests (htmx's included) have answered."""
+    def settle(self, timeout=5.0, *, expect_request=False):
+        """Wait until the page's requests (htmx's included) have answered. `expect_request`: a form was submitted,
+        so give its request up to 2 s to start (a loaded machine, as CI's two test workers make it, is slow to)."""
         self.page.wait_for_timeout(60)  # htmx sends on the next tick
+        started = time.monotonic() + 2.0
+        while expect_request and self.pending == 0 and not self.answers and time.monotonic() < started:
+            self.page.wait_for_timeout(50)
         deadline = time.monotonic() + timeout
         while self.pending > 0 and time.monotonic() < deadline:
             self.page.wait_for_timeout(25)
@@ -235,7 +239,7 @@ class Crawl:
             buttons.first.click(timeout=5000)
         else:
             form.evaluate("f => f.requestSubmit()")
-        self.settle()
+        self.settle(expect_request=True)
         if not self.answers:
             self.problem(f"submitting form {index} with “{word}” did nothing (no request, no message)")
             return
