@@ -95,8 +95,6 @@ def section_create(request, section):
 
 def _after_create(request, obj):
     messages.success(request, _("“%(name)s” was saved.") % {"name": obj})
-    if getattr(obj, "invitation_sent", True) is False:
-        messages.warning(request, _("The invitation mail could not be sent. Send it again from this page."))
 
 
 def _edit_context(section, obj):
@@ -161,10 +159,7 @@ def user_set_active(request, pk):
 @require_POST
 def user_send_invitation(request, pk):
     user = get_object_or_404(User, pk=pk)
-    sent, status = run_service(request, lambda: core_services.send_invitation(user, actor=request.user))
-    if sent is False:
-        messages.error(request, _("The invitation mail could not be sent. Try again later."))
-        status = 503
+    _result, status = run_service(request, lambda: core_services.send_invitation(user, actor=request.user))
     return _after_action(request, status, "users", pk, _("The invitation was sent."))
 
 

@@ -1,7 +1,6 @@
 """The invitation e-mail: a link, valid for PASSWORD_RESET_TIMEOUT, where a new person chooses their password."""
 
-import logging
-import smtplib
+import uuid
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -11,9 +10,7 @@ from django.utils import translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
-from core.notify import render_text
-
-logger = logging.getLogger(__name__)
+from core.notify import mail_later, render_text
 
 
 def invitation_link(user):
@@ -27,9 +24,6 @@ def mail_invitation(user):
     with translation.override(user.language or settings.LANGUAGE_CODE):
         subject = " ".join(render_text("core/mail/invitation_subject.txt", context).split())
         body = render_text("core/mail/invitation_body.txt", context)
-    try:
-        EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]).send()
-    except (smtplib.SMTPException, OSError):
-        logger.warning("invitation mail to user %s failed", user.pk, exc_info=True)
-        return False
-    return True
+    # Through the outbox: queued with the account's own transaction, retried while the mail server refuses.
+    mail_later(EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email]),
+               key=f"invitation:{user.pk}:{uuid.uuid4().hex}")  # each invitation sent again is a mail of its own

@@ -7,7 +7,7 @@ portal, but mailed as one digest that lists them: from settings.NOTIFICATION_DIG
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import IntegrityError, connection, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -42,6 +42,27 @@ def _subject(template, context):
 def _mail(recipient, subject, body, connection):
     if recipient.email:
         EmailMessage(subject, body, settings.DEFAULT_FROM_EMAIL, [recipient.email], connection=connection).send()
+
+
+def mail_later(message, *, key):
+    """Queue an already rendered mail in the outbox, in the caller's transaction (core.outbox): it leaves once the
+    change commits, is kept and retried while the mail server refuses, and a request never waits on SMTP. `key`
+    names the effect (one mail per key)."""
+    from . import outbox
+
+    outbox.enqueue("core.notify.send_rendered_mail", {
+        "subject": str(message.subject), "body": str(message.body), "from_email": message.from_email,
+        "to": list(message.to), "alternatives": [[str(content), mimetype]
+                                                 for content, mimetype in getattr(message, "alternatives", [])],
+    }, key=key)
+
+
+def send_rendered_mail(*, subject, body, from_email, to, alternatives=()):
+    """The outbox's handler for `mail_later`."""
+    message = EmailMultiAlternatives(subject, body, from_email, to)
+    for content, mimetype in alternatives:
+        message.attach_alternative(content, mimetype)
+    message.send()
 
 
 def notify(recipient, *, key, subject_template, body_template, context, url="", connection=None):

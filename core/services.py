@@ -78,8 +78,8 @@ def _set_roles(user, roles):
 
 
 def invite_user(*, actor, username, email, roles=(Role.END_USER,), **fields):
-    """A new account without a password; an e-mail sent once the account is committed lets the person choose one.
-    `user.invitation_sent` says whether the mail went out (if not, the administrator can send it again)."""
+    """A new account without a password; an e-mail, queued with the account (core.outbox), lets the person choose
+    one."""
     require_admin(actor)
     user = User(username=(username or "").strip(), email=(email or "").strip())
     apply_changes(user, USER_FIELDS, fields)
@@ -90,13 +90,13 @@ def invite_user(*, actor, username, email, roles=(Role.END_USER,), **fields):
     with transaction.atomic(), audit(actor, "invite_user"):
         user.save()
         _set_roles(user, roles)
-    user.invitation_sent = send_invitation(user, actor=actor)
+        send_invitation(user, actor=actor)
     return user
 
 
 def send_invitation(user, *, actor):
-    """Mail the set-your-password link; True if the mail server took it. A failure leaves the account as it is
-    (the administrator sends the invitation again) rather than failing the request after the account was saved."""
+    """Mail the set-your-password link, through the outbox: a mail server that refuses delays it, never fails the
+    request or loses it."""
     require_admin(actor)
     if not user.is_active:
         raise Conflict(_("This account is deactivated."))

@@ -1,6 +1,7 @@
 """django-allauth adapters: local sign-up closed, single sign-on creates users, OpenID Connect nonces checked."""
 
 import secrets
+import uuid
 
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context
@@ -9,6 +10,8 @@ from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
 from allauth.socialaccount.helpers import render_authentication_error
 from allauth.socialaccount.providers.openid_connect.provider import OpenIDConnectProvider
 
+from core.notify import mail_later
+
 from . import sso
 
 
@@ -16,6 +19,12 @@ class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request):
         """People are created by administrators or by single sign-on, never by signing themselves up."""
         return False
+
+    def send_mail(self, template_prefix, email, context):
+        """allauth's mails, rendered now (in the reader's language) and sent through the outbox: a mail server or
+        broker that is away never fails the sign-in page, and the mail leaves once it is back."""
+        message = self.render_mail(template_prefix, email, context)
+        mail_later(message, key=f"allauth:{template_prefix}:{uuid.uuid4().hex}")
 
     def is_reauthentication_required(self, *, app, **kwargs):
         """Sensitive changes (adding or removing a factor) ask for the password again, except of people who signed

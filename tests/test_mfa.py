@@ -313,3 +313,17 @@ class TestSignInPolicyPage:
             assert client.get(reverse("administration:sign-in")).status_code == 403
             assert client.post(reverse("administration:sign-in"), {"roles": ["agent"]}).status_code == 403
         assert not MfaRequiredRole.objects.exists()
+
+
+def test_allauth_mails_leave_through_the_outbox(cast, smtp_settings):
+    """A password-reset mail is queued with the request (core.outbox), not sent inside it: a mail server or broker
+    that is away never fails the page, and the mail leaves once a worker relays it."""
+    from core import outbox
+
+    response = Client().post(reverse("account_reset_password"), {"email": cast.agent.email})
+    assert response.status_code == 302
+    assert not smtp_settings.received
+    assert outbox.pending().filter(key__startswith="allauth:").count() == 1
+    outbox.relay()
+    [mail] = smtp_settings.received
+    assert mail["To"] == cast.agent.email
