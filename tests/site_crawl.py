@@ -231,6 +231,12 @@ class Crawl:
                 value = word
             if value is not None and not field_.get_attribute("readonly"):
                 field_.fill(value, timeout=2000)
+        # Typing may itself send (the queue's search refreshes the table, and with it the bulk and view forms, after
+        # 300 ms): let that finish, so the submit below acts on the form as it now stands.
+        self.settle(expect_request=False)
+        self.page.wait_for_timeout(400)
+        self.settle()
+        self.judge(f"typing “{word}” into form {index}")
         self.answers.clear()
         if not form.evaluate("f => f.checkValidity()"):
             return  # the browser says what is missing, next to the field
