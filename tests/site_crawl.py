@@ -186,10 +186,15 @@ class Crawl:
             words: f.innerText.slice(0, 200), files: !!f.querySelector('input[type=file][required]'),
             fields: Array.from(f.elements).map(e => e.name).filter(Boolean).sort().join(',')}))""")
 
+    def _key(self, info, path):
+        """What a form is: where it sends, how, and its field names."""
+        action_path = urlsplit(urljoin(self.page.url, info["action"] or path)).path
+        return pattern_of(action_path), info["method"], info["fields"]
+
     def operate_forms(self, path):
         for info in self._forms():
             action_path = urlsplit(urljoin(self.page.url, info["action"] or path)).path
-            key = (pattern_of(action_path), info["method"], info["fields"])
+            key = self._key(info, path)
             submit_words = self.page.locator("form").nth(info["index"]).locator(
                 "button[type=submit], button:not([type]), input[type=submit]").all_inner_texts()
             if (not info["visible"] or info["files"] or key in self.operated
@@ -199,8 +204,13 @@ class Crawl:
             for round_, word in enumerate(WORDS):
                 if self.open(path) is None:
                     return
+                # Found again by what it is, not where it was: an earlier round may have added forms before it
+                # (a saved view brings its delete button), which would shift the index onto another form.
+                index = next((f["index"] for f in self._forms() if self._key(f, path) == key), None)
+                if index is None:
+                    break
                 try:
-                    self.operate(info["index"], word, try_options=round_ == 0)
+                    self.operate(index, word, try_options=round_ == 0)
                 except PlaywrightError as error:  # the form went away under the crawler (replaced by htmx)
                     if "Timeout" not in str(error) and "detached" not in str(error):
                         raise
@@ -246,6 +256,12 @@ class Crawl:
         else:
             form.evaluate("f => f.requestSubmit()")
         self.settle(expect_request=True)
+        if not self.answers:
+            # On a loaded machine a click can land while the page still moves (a panel opening); submit the form
+            # itself once more before calling it dead. (Known gap: a dead button on a live form would pass.)
+            with contextlib.suppress(PlaywrightError):
+                form.evaluate("f => f.isConnected && f.requestSubmit()")
+            self.settle(expect_request=True)
         if not self.answers:
             self.problem(f"submitting form {index} with “{word}” did nothing (no request, no message)")
             return
