@@ -45,15 +45,27 @@ def test_signed_out_pages_pass_axe(demo_site, browser):
     assert not crawl.problems, "\n".join(crawl.problems)
 
 
+def _crawl_as(browser, demo_site, username, operated):
+    page = browser.new_context().new_page()
+    sign_in(page, demo_site, username)
+    crawl = Crawl(page, demo_site, username, operated=operated)
+    crawl.crawl([*menu_links(page), *parameterless_paths()])
+    assert len(crawl.visited) >= 3, (username, crawl.visited)
+    page.context.close()
+    return crawl
+
+
 def test_each_role_crawls_every_page_and_form(demo_site, browser):
     """Everyone in the demo, one after the other; a form two people share is operated once (by the first)."""
     operated, problems = set(), []
     for username in ("enduser", "agent", "lead", "manager", "admin"):
-        page = browser.new_context().new_page()
-        sign_in(page, demo_site, username)
-        crawl = Crawl(page, demo_site, username, operated=operated)
-        crawl.crawl([*menu_links(page), *parameterless_paths()])
-        assert len(crawl.visited) >= 3, (username, crawl.visited)
+        before = set(operated)
+        crawl = _crawl_as(browser, demo_site, username, operated)
+        if crawl.problems and all("did nothing" in problem for problem in crawl.problems):
+            # Only "a submit sent nothing", which a loaded machine can fake (a click while the page still moves):
+            # this person's crawl once more, and what it finds again is what counts. Any other problem counts at once.
+            operated.clear()
+            operated.update(before)
+            crawl = _crawl_as(browser, demo_site, username, operated)
         problems += crawl.problems
-        page.context.close()
     assert not problems, f"{len(problems)} problems:\n" + "\n".join(problems)
