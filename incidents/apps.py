@@ -36,6 +36,14 @@ class IncidentsConfig(AppConfig):
         post_migrate.connect(ensure_priority_matrix, sender=self)
         register_list(QUEUE)
 
+        from records.registry import RecordKind, register_kind
+
+        from .workflow import WORKFLOW
+
+        register_kind(RecordKind(
+            key="incident", prefix="INC", model_label="incidents.Incident", workflow=WORKFLOW,
+            desk_url="incidents:detail", portal_url="portal:incident-detail", api_scope="incidents"))
+
         from apitokens.scopes import register_scope
 
         register_scope("incidents", _("Incidents"), _("The incident API."))

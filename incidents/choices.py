@@ -89,3 +89,6 @@ class Action(models.TextChoices):
     CLOSE = "close", _("Close")
     REOPEN = "reopen", _("Reopen")
     CANCEL = "cancel", _("Cancel")
+    # Taken only through their own services, never offered as a button or a bulk change:
+    MERGE = "merge", _("Merge")
+    ESCALATE = "escalate", _("SLA escalation")

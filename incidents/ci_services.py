@@ -12,10 +12,11 @@ from cmdb.graph import affected_services
 from cmdb.models import ConfigurationItem
 from core.exceptions import Conflict
 from core.roles import is_staff_member
+from records.services import audit as _audit
+from records.services import lock as _lock
 
 from .choices import FINAL_STATES, OPEN_STATES
 from .models import CILink, Incident, IncidentConfigurationItem
-from .services import _audit, _lock
 
 # How many linked incidents a CI's page lists (it says how many there are in all).
 CI_INCIDENTS_SHOWN = 20

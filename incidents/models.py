@@ -3,18 +3,15 @@
 import pghistory
 from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
-from django.contrib.postgres.search import SearchVectorField
-from django.db import connection, models
+from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from core.models import AssignmentGroup, Organisation, TimeStampedModel, VersionedModel
-from core.numbering import format_number
+from records.models import Attachment, Comment, Record
+from records.numbering import next_numbers as _next_numbers
 
 from .attachments import safe_filename
 from .choices import (
-    OPEN_STATES,
     PRIORITY_COLOURS,
-    STATE_COLOURS,
     Channel,
     Impact,
     Priority,
@@ -22,16 +19,12 @@ from .choices import (
     State,
     Urgency,
 )
-from .querysets import IncidentAttachmentQuerySet, IncidentCommentQuerySet, IncidentQuerySet
-
-NUMBER_SEQUENCE = "incidents_incident_number_seq"
+from .querysets import IncidentQuerySet
 
 
 def next_numbers(count=1):
-    """Reserve `count` incident numbers from the PostgreSQL sequence (gap-tolerant, never reused)."""
-    with connection.cursor() as cursor:
-        cursor.execute("SELECT nextval(%s) FROM generate_series(1, %s)", [NUMBER_SEQUENCE, count])
-        return [format_number("INC", row[0]) for row in cursor.fetchall()]
+    """Reserve `count` incident numbers from the kind's sequence (gap-tolerant, never reused)."""
+    return _next_numbers(Incident, count)
 
 
 @pghistory.track()
@@ -59,19 +52,10 @@ class PriorityMatrixEntry(models.Model):
 
 
 @pghistory.track(exclude=["search_vector", "internal_search_vector", "updated_at", "requester_updated_at"])
-class Incident(TimeStampedModel, VersionedModel):
-    """An unplanned interruption or reduction in quality of a service (000 §5.2)."""
+class Incident(Record):
+    """An unplanned interruption or reduction in quality of a service (000 §5.2). A record (records.Record): number,
+    title, requester, organisation, assignment, state, milestones and search vectors come from there."""
 
-    number = models.CharField(_("number"), max_length=20, unique=True, editable=False)
-    title = models.CharField(_("title"), max_length=200)
-    description = models.TextField(_("description"), blank=True, help_text=_("Markdown"))
-    requester = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("requester"), on_delete=models.PROTECT, related_name="incidents"
-    )
-    organisation = models.ForeignKey(
-        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="incidents",
-    )
     logged_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("logged by"), on_delete=models.PROTECT, related_name="+",
     )
@@ -89,21 +73,11 @@ class Incident(TimeStampedModel, VersionedModel):
     priority = models.PositiveSmallIntegerField(_("priority"), choices=Priority.choices, default=Priority.P4)
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.NEW)
     is_major = models.BooleanField(_("major incident"), default=False)
-    assignment_group = models.ForeignKey(
-        AssignmentGroup, verbose_name=_("assignment group"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="incidents",
-    )
-    assignee = models.ForeignKey(
-        settings.AUTH_USER_MODEL, verbose_name=_("assignee"), on_delete=models.PROTECT, null=True, blank=True,
-        related_name="assigned_incidents",
-    )
     acknowledged_at = models.DateTimeField(_("acknowledged"), null=True, blank=True)
     first_response_at = models.DateTimeField(_("first response"), null=True, blank=True)
     # The desk's latest public word to the requester; the "progress update" SLA clock counts from it. Not in the
     # history: the reply that set it is there already.
     requester_updated_at = models.DateTimeField(_("last update to the requester"), null=True, blank=True)
-    resolved_at = models.DateTimeField(_("resolved"), null=True, blank=True)
-    closed_at = models.DateTimeField(_("closed"), null=True, blank=True)
     resolution_code = models.CharField(_("resolution code"), max_length=30, choices=ResolutionCode.choices, blank=True)
     resolution_notes = models.TextField(_("resolution notes"), blank=True)
     parent = models.ForeignKey(
@@ -114,9 +88,11 @@ class Incident(TimeStampedModel, VersionedModel):
         "self", verbose_name=_("merged into"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="duplicates",
     )
-    # Title, description and public replies; internal notes are searchable by staff only.
-    search_vector = SearchVectorField(null=True, editable=False)
-    internal_search_vector = SearchVectorField(null=True, editable=False)
+
+    TRACKED_FIELDS = (
+        "state", "priority", "service_id", "organisation_id", "assignment_group_id", "assignee_id", "first_response_at",
+        "requester_updated_at", "resolved_at", "closed_at", "duplicate_of_id",
+    )
 
     objects = IncidentQuerySet.as_manager()
 
@@ -142,40 +118,22 @@ class Incident(TimeStampedModel, VersionedModel):
             models.CheckConstraint(condition=~models.Q(parent=models.F("id")), name="incident_not_own_parent"),
         ]
 
-    def __str__(self):
-        return f"{self.number} {self.title}"
-
-    @property
-    def state_colour(self):
-        return STATE_COLOURS.get(self.state, "secondary")
-
     @property
     def priority_colour(self):
         return PRIORITY_COLOURS.get(self.priority, "secondary")
 
-    @property
-    def is_open(self):
-        return self.state in OPEN_STATES
-
 
 @pghistory.track()
-class IncidentComment(models.Model):
-    """One entry of the conversation: a public reply the requester sees, or an internal note they never see."""
+class IncidentComment(Comment):
+    """One entry of an incident's conversation (records.Comment)."""
+
+    RECORD_FIELD = "incident"
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="comments"
     )
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("author"), on_delete=models.PROTECT)
-    body = models.TextField(_("text"), help_text=_("Markdown"))
-    is_internal = models.BooleanField(_("internal note"), default=False)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = IncidentCommentQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        verbose_name = _("conversation entry")
-        verbose_name_plural = _("conversation entries")
+    class Meta(Comment.Meta):
         indexes = [models.Index(fields=["incident", "created_at"], name="comment_incident_created")]
 
     def __str__(self):
@@ -188,8 +146,10 @@ def attachment_path(instance, filename):
 
 
 @pghistory.track()
-class IncidentAttachment(models.Model):
-    """A file attached to an incident, optionally to one conversation entry (internal if the entry is)."""
+class IncidentAttachment(Attachment):
+    """A file attached to an incident, optionally to one conversation entry (records.Attachment)."""
+
+    RECORD_FIELD = "incident"
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.CASCADE, related_name="attachments"
@@ -199,25 +159,9 @@ class IncidentAttachment(models.Model):
         related_name="attachments",
     )
     file = models.FileField(_("file"), upload_to=attachment_path, max_length=300)
-    filename = models.CharField(_("file name"), max_length=200)
-    content_type = models.CharField(_("content type"), max_length=100)
-    size = models.PositiveBigIntegerField(_("size"))
-    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), on_delete=models.PROTECT)
-    created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
-    objects = IncidentAttachmentQuerySet.as_manager()
-
-    class Meta:
-        ordering = ["created_at", "id"]
-        verbose_name = _("attachment")
-        verbose_name_plural = _("attachments")
-
-    def __str__(self):
-        return self.filename
-
-    @property
-    def is_internal(self):
-        return bool(self.comment_id and self.comment.is_internal)
+    class Meta(Attachment.Meta):
+        pass
 
 
 class CILink(models.TextChoices):

@@ -16,14 +16,16 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from core import outbox
-from core.exceptions import Conflict, IllegalTransition, StaleVersion
+from core.exceptions import Conflict
 from core.roles import is_admin, is_lead, is_staff_member
 from core.textsearch import search_vector
+from records import services as records_services
 
 from . import signals, workflow
 from .attachments import check_upload, safe_filename, sniff_content_type
 from .choices import FINAL_STATES, OPEN_STATES, Action, Channel, Impact, Priority, ResolutionCode, State, Urgency
 from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry, next_numbers
+from .workflow import WORKFLOW
 
 # Actions that need words to the requester, kept as a public reply: what the desk waits for, why it is reopened.
 WORDS_REQUIRED = {
@@ -33,34 +35,8 @@ WORDS_REQUIRED = {
 EDITABLE_FIELDS = ("title", "description", "category", "service", "impact", "urgency", "is_major", "parent")
 
 
-def _audit(actor, action):
-    return pghistory.context(user=actor.pk if actor else None, action=action)
-
-
-def _lock(incident):
-    return Incident.objects.select_for_update().get(pk=incident.pk)
-
-
-def _save(incident):
-    """Write an existing row, all but its search vectors: refresh_search keeps those, and an instance loaded before a
-    refresh (the locked row of add_comment) would otherwise put the stale vectors back."""
-    incident.save(update_fields=[
-        f.name for f in Incident._meta.concrete_fields if not f.primary_key and f.name not in _SEARCH_FIELDS
-    ])
-
-
-_SEARCH_FIELDS = ("search_vector", "internal_search_vector")
-
-
-def _check_version(incident, version):
-    if version is None:
-        return
-    # Compared as text: int() would refuse "²" (a digit to isdigit) or thousands of digits with an error, not a 400.
-    text = str(version)
-    if not (text.isascii() and text.isdigit()):
-        raise ValidationError({"version": _("The version must be a whole number.")})
-    if text.lstrip("0") != str(incident.version):
-        raise StaleVersion(current_version=incident.version)
+_audit = records_services.audit
+_save = records_services.save
 
 
 def _after_commit_mail(incident_id, kind, comment_id=None):
@@ -156,21 +132,17 @@ def update_incident(incident, *, actor, version, **changes):
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationError({name: _("This field cannot be changed here.") for name in sorted(unknown)})
-    with transaction.atomic(), _audit(actor, "update"):
-        incident = _lock(incident)
-        _check_version(incident, version)
-        before = signals.snapshot(incident)
-        if incident.state in FINAL_STATES:
-            raise Conflict(_("A closed or cancelled incident cannot be edited."))
-        if "parent" in changes:
-            _check_parent(incident, changes["parent"])
-        for name, value in changes.items():
-            setattr(incident, name, value)
-        incident.priority = PriorityMatrixEntry.priority_for(incident.impact, incident.urgency)
-        incident.full_clean(exclude=["number"])
-        incident.version += 1
-        _save(incident)
-        signals.send_changed(incident, before, "update")
+    with transaction.atomic():
+        with records_services.changing(incident, actor=actor, action="update", version=version) as change:
+            incident = change.record
+            if incident.state in FINAL_STATES:
+                raise Conflict(_("A closed or cancelled incident cannot be edited."))
+            if "parent" in changes:
+                _check_parent(incident, changes["parent"])
+            for name, value in changes.items():
+                setattr(incident, name, value)
+            incident.priority = PriorityMatrixEntry.priority_for(incident.impact, incident.urgency)
+            incident.full_clean(exclude=["number"])
         if {"title", "description"} & set(changes):
             refresh_search(incident.pk)
     return incident
@@ -189,80 +161,152 @@ def _check_assignment(incident, actor, group, assignee):
         raise PermissionDenied(_("Only a team lead may reassign an incident someone else is working on."))
 
 
-def transition_incident(incident, action, *, actor, version=None, assignment_group=None, assignee=None,
-                        resolution_code="", resolution_notes="", comment=""):
-    """Move an incident through its lifecycle. Illegal moves answer 409 with the legal ones; wrong actors 403."""
-    if action not in workflow.TRANSITIONS:
-        raise ValidationError({"action": _("Unknown action %(action)s.") % {"action": action}})
-    rule = workflow.TRANSITIONS[action]
-    with transaction.atomic(), _audit(actor, action):
-        incident = _lock(incident)
-        _check_version(incident, version)
-        before = signals.snapshot(incident)
-        if incident.state not in rule.sources:
-            raise IllegalTransition(
-                _("%(action)s is not allowed from %(state)s.")
-                % {"action": Action(action).label, "state": State(incident.state).label},
-                state=incident.state, allowed=workflow.legal_from(incident.state),
-            )
-        # actor None is the system (Celery): the table decides what it may do, like for anyone else.
-        if not workflow.may_take(actor, incident, action):
-            raise PermissionDenied(_("You may not %(action)s this incident.") % {"action": Action(action).label})
-        if action in WORDS_REQUIRED and not comment.strip():
-            raise ValidationError({"comment": str(WORDS_REQUIRED[action])})
-        now = timezone.now()
-        target = rule.target
-        if action == Action.ASSIGN:
-            group = assignment_group or incident.assignment_group
-            _check_assignment(incident, actor, group, assignee)
-            incident.assignment_group, incident.assignee = group, assignee
-        elif action in (Action.TAKE, Action.START):
-            # Checked before the group may change below: taking it into one's own group is still taking it.
-            if incident.assignee_id and incident.assignee_id != actor.pk and \
-                    workflow.LEAD not in workflow.actor_kinds(actor, incident):
-                raise PermissionDenied(_("Only a team lead may reassign an incident someone else is working on."))
-            if not incident.assignment_group_id or not incident.assignment_group.members.filter(pk=actor.pk).exists():
-                group = actor.assignment_groups.filter(is_active=True).order_by("name").first()
-                if group is None:
-                    raise ValidationError({"assignment_group": _("You are not a member of any assignment group.")})
-                incident.assignment_group = group
-            incident.assignee = actor
-        elif action == Action.RESOLVE:
-            errors = {}
-            if resolution_code not in ResolutionCode.values:
-                errors["resolution_code"] = _("Choose a resolution code.")
-            if not (resolution_notes or "").strip():
-                errors["resolution_notes"] = _("Describe how the incident was resolved.")
-            if errors:
-                raise ValidationError(errors)
-            incident.resolution_code, incident.resolution_notes, incident.resolved_at = (
-                resolution_code, resolution_notes.strip(), now
-            )
-            if incident.first_response_at is None:
-                incident.first_response_at = now
-        elif action == Action.CLOSE:
-            incident.closed_at = now
-        elif action == Action.CANCEL:
-            incident.closed_at = now
-        elif action == Action.REOPEN:
-            _check_reopen_window(incident, actor)
-            target = _reopen(incident)
-        # Resolving straight from new (first-contact resolution) acknowledges the incident as well.
-        if action in (Action.ASSIGN, Action.TAKE, Action.START, Action.RESOLVE) and incident.acknowledged_at is None:
-            incident.acknowledged_at = now
-        if comment.strip() and _is_desk_word(incident, actor):
-            incident.requester_updated_at = now
-            if incident.first_response_at is None:
-                incident.first_response_at = now
-        incident.state = target
-        incident.version += 1
-        _save(incident)
-        signals.send_changed(incident, before, action)
+def _desk_word(incident, actor, comment, now):
+    """A public word from the desk answers the requester: it restarts the progress-update clock (first response too)."""
+    if comment.strip() and _is_desk_word(incident, actor):
+        incident.requester_updated_at = now
+        if incident.first_response_at is None:
+            incident.first_response_at = now
+
+
+def _move(incident, action, *, actor, version, comment="", apply=None):
+    """The shared part of every lifecycle action, on the records' kit: the table's checks on the locked row (409 with
+    the legal actions, 403 for the wrong actor), the words the action needs, then `apply(incident, now)` (which may
+    answer the target state where the table leaves it open), the first acknowledgement, the desk's word to the
+    requester kept as a public reply, and the requester's mail."""
+    comment = comment or ""
+    with transaction.atomic():
+        with records_services.transition(incident, action, actor=actor, version=version) as change:
+            incident = change.record
+            if action in WORDS_REQUIRED and not comment.strip():
+                raise ValidationError({"comment": str(WORDS_REQUIRED[action])})
+            now = timezone.now()
+            target = apply(incident, now) if apply else None
+            if target is not None:
+                incident.state = target
+            if action in ACKNOWLEDGING and incident.acknowledged_at is None:
+                incident.acknowledged_at = now
+            _desk_word(incident, actor, comment, now)
         if comment.strip():
             _add_comment_row(incident, actor, comment, internal=False)
-        if action in (Action.RESOLVE, Action.REOPEN, Action.CLOSE, Action.CANCEL, Action.PEND_USER):
+        if action in MAILED_ACTIONS:
             _after_commit_mail(incident.pk, f"state:{action}:{incident.version}")
     return incident
+
+
+# Resolving straight from new (first-contact resolution) acknowledges the incident as well.
+ACKNOWLEDGING = frozenset({Action.ASSIGN, Action.TAKE, Action.START, Action.RESOLVE})
+MAILED_ACTIONS = frozenset({Action.RESOLVE, Action.REOPEN, Action.CLOSE, Action.CANCEL, Action.PEND_USER})
+
+
+def assign_incident(incident, *, actor, assignment_group=None, assignee=None, version=None, comment=""):
+    """Give the incident to a group (and, optionally, one of its members)."""
+    def apply(incident, now):
+        group = assignment_group or incident.assignment_group
+        _check_assignment(incident, actor, group, assignee)
+        incident.assignment_group, incident.assignee = group, assignee
+    return _move(incident, Action.ASSIGN, actor=actor, version=version, comment=comment, apply=apply)
+
+
+def _take(incident, actor):
+    # Checked before the group may change below: taking it into one's own group is still taking it.
+    if incident.assignee_id and incident.assignee_id != actor.pk and \
+            workflow.LEAD not in workflow.actor_kinds(actor, incident):
+        raise PermissionDenied(_("Only a team lead may reassign an incident someone else is working on."))
+    if not incident.assignment_group_id or not incident.assignment_group.members.filter(pk=actor.pk).exists():
+        group = actor.assignment_groups.filter(is_active=True).order_by("name").first()
+        if group is None:
+            raise ValidationError({"assignment_group": _("You are not a member of any assignment group.")})
+        incident.assignment_group = group
+    incident.assignee = actor
+
+
+def take_incident(incident, *, actor, version=None, comment=""):
+    """The agent takes the incident for themselves (into one of their groups) and starts work on it."""
+    return _move(incident, Action.TAKE, actor=actor, version=version, comment=comment,
+                 apply=lambda incident, now: _take(incident, actor))
+
+
+def start_incident(incident, *, actor, version=None, comment=""):
+    """Start work on an incident assigned to the group (the agent becomes its assignee)."""
+    return _move(incident, Action.START, actor=actor, version=version, comment=comment,
+                 apply=lambda incident, now: _take(incident, actor))
+
+
+def pend_incident_on_user(incident, *, actor, comment, version=None):
+    """Wait for the requester's answer to `comment` (a public reply); the SLA clocks pause."""
+    return _move(incident, Action.PEND_USER, actor=actor, version=version, comment=comment)
+
+
+def pend_incident_on_supplier(incident, *, actor, version=None, comment=""):
+    return _move(incident, Action.PEND_SUPPLIER, actor=actor, version=version, comment=comment)
+
+
+def resume_incident(incident, *, actor, version=None, comment=""):
+    return _move(incident, Action.RESUME, actor=actor, version=version, comment=comment)
+
+
+def resolve_incident(incident, *, actor, resolution_code="", resolution_notes="", version=None, comment=""):
+    """Record how the incident was resolved; the requester confirms (close) or reopens within the window."""
+    def apply(incident, now):
+        errors = {}
+        if resolution_code not in ResolutionCode.values:
+            errors["resolution_code"] = _("Choose a resolution code.")
+        if not (resolution_notes or "").strip():
+            errors["resolution_notes"] = _("Describe how the incident was resolved.")
+        if errors:
+            raise ValidationError(errors)
+        incident.resolution_code, incident.resolution_notes = resolution_code, resolution_notes.strip()
+        incident.resolved_at = now
+        if incident.first_response_at is None:
+            incident.first_response_at = now
+    return _move(incident, Action.RESOLVE, actor=actor, version=version, comment=comment, apply=apply)
+
+
+def _set_closed(incident, now):
+    incident.closed_at = now
+
+
+def close_incident(incident, *, actor, version=None, comment=""):
+    return _move(incident, Action.CLOSE, actor=actor, version=version, comment=comment, apply=_set_closed)
+
+
+def cancel_incident(incident, *, actor, version=None, comment=""):
+    return _move(incident, Action.CANCEL, actor=actor, version=version, comment=comment, apply=_set_closed)
+
+
+def reopen_incident(incident, *, actor, comment, version=None):
+    """Reopen a resolved incident, saying why (a public reply); it goes back to whoever worked on it."""
+    def apply(incident, now):
+        _check_reopen_window(incident, actor)
+        return _reopen(incident)
+    return _move(incident, Action.REOPEN, actor=actor, version=version, comment=comment, apply=apply)
+
+
+# The service of each action, for the channels that name the action as data (the action endpoint, bulk changes).
+ACTIONS = {
+    Action.ASSIGN: (assign_incident, ("assignment_group", "assignee")),
+    Action.TAKE: (take_incident, ()),
+    Action.START: (start_incident, ()),
+    Action.PEND_USER: (pend_incident_on_user, ()),
+    Action.PEND_SUPPLIER: (pend_incident_on_supplier, ()),
+    Action.RESUME: (resume_incident, ()),
+    Action.RESOLVE: (resolve_incident, ("resolution_code", "resolution_notes")),
+    Action.CLOSE: (close_incident, ()),
+    Action.REOPEN: (reopen_incident, ()),
+    Action.CANCEL: (cancel_incident, ()),
+}
+
+
+def transition_incident(incident, action, *, actor, version=None, comment="", **options):
+    """Take `action` (named as data) through its own service: `options` are the fields that action takes
+    (assignment_group and assignee for assign, resolution_code and resolution_notes for resolve); others are ignored.
+    Illegal moves answer 409 with the legal ones; wrong actors 403."""
+    if action not in ACTIONS:
+        raise ValidationError({"action": _("Unknown action %(action)s.") % {"action": action}})
+    service, takes = ACTIONS[action]
+    return service(incident, actor=actor, version=version, comment=comment or "",
+                   **{name: options[name] for name in takes if name in options})
 
 
 def _reopen(incident):
@@ -300,30 +344,29 @@ def add_comment(incident, *, actor, body, internal=False, attachments=(), versio
     if not (body or "").strip():
         raise ValidationError({"body": _("Write something before sending.")})
     _check_uploads(attachments)
-    with transaction.atomic(), _audit(actor, "internal_note" if internal else "reply"):
-        incident = _lock(incident)
-        _check_version(incident, version)
-        if incident.state in FINAL_STATES:
-            raise Conflict(_("This incident is closed; please report a new one."), state=incident.state)
-        before = signals.snapshot(incident)
-        comment = _add_comment_row(incident, actor, body.strip(), internal=internal)
-        _store_attachments(incident, attachments, actor, comment=comment)
-        changed = False
-        if not internal and _is_desk_word(incident, actor):
-            incident.requester_updated_at = timezone.now()  # not a change of the record: no new version
-            if incident.first_response_at is None:
-                incident.first_response_at, changed = incident.requester_updated_at, True
-        if incident.requester_id == actor.pk and not staff:
-            if incident.state == State.PENDING_USER:
-                incident.state, changed = State.IN_PROGRESS, True
-            elif incident.state == State.RESOLVED:
-                _check_reopen_window(incident, actor)
-                incident.state, changed = _reopen(incident), True
-        if changed:
-            incident.version += 1
-        if changed or incident.requester_updated_at != before["requester_updated_at"]:
-            _save(incident)
-            signals.send_changed(incident, before, "reply")
+    with transaction.atomic():
+        action = "internal_note" if internal else "reply"
+        with records_services.changing(incident, actor=actor, action=action, version=version) as change:
+            incident = change.record
+            if incident.state in FINAL_STATES:
+                raise Conflict(_("This incident is closed; please report a new one."), state=incident.state)
+            comment = _add_comment_row(incident, actor, body.strip(), internal=internal)
+            _store_attachments(incident, attachments, actor, comment=comment)
+            changed = False
+            if not internal and _is_desk_word(incident, actor):
+                incident.requester_updated_at = timezone.now()  # not a change of the record: no new version
+                if incident.first_response_at is None:
+                    incident.first_response_at, changed = incident.requester_updated_at, True
+            if incident.requester_id == actor.pk and not staff:
+                # The requester's answer is their part of the table: resume what waited on them, reopen what was
+                # resolved (within the reopen window).
+                if incident.state == State.PENDING_USER and WORKFLOW.may_take(actor, incident, Action.RESUME):
+                    incident.state, changed = WORKFLOW.table[Action.RESUME].target, True
+                elif incident.state == State.RESOLVED and WORKFLOW.may_take(actor, incident, Action.REOPEN):
+                    _check_reopen_window(incident, actor)
+                    incident.state, changed = _reopen(incident), True
+            change.bump = changed
+            change.write = changed or incident.requester_updated_at != change.before["requester_updated_at"]
         if not internal and incident.requester_id != actor.pk:
             _after_commit_mail(incident.pk, "reply", comment_id=comment.pk)
     return comment
@@ -341,13 +384,14 @@ def merge_incident(duplicate, *, into, actor):
         locked = {i.pk: i for i in rows}
         duplicate, into = locked[duplicate.pk], locked[into.pk]
         before = signals.snapshot(duplicate)
-        if duplicate.state in FINAL_STATES or duplicate.state == State.RESOLVED:
+        rule = WORKFLOW.table[Action.MERGE]
+        if duplicate.state not in rule.sources:
             raise Conflict(_("Only an open incident can be merged."), state=duplicate.state)
         if into.state in FINAL_STATES or into.duplicate_of_id:
             raise ValidationError({"into": _("The target incident is closed or itself merged.")})
         now = timezone.now()
         duplicate.duplicate_of = into
-        duplicate.state = State.CLOSED
+        duplicate.state = rule.target
         duplicate.resolution_code = ResolutionCode.DUPLICATE
         duplicate.resolution_notes = _("Merged into %(number)s.") % {"number": into.number}
         duplicate.resolved_at = duplicate.closed_at = now
@@ -365,17 +409,20 @@ def auto_close_resolved(now=None):
     """Close incidents resolved longer ago than the configured period. Safe to run twice at once (row locks)."""
     now = now or timezone.now()
     cutoff = now - timedelta(days=settings.INCIDENT_AUTO_CLOSE_DAYS)
+    rule = WORKFLOW.table[Action.CLOSE]
+    if workflow.SYSTEM not in rule.actors:  # the table decides what the system may do, like for anyone else
+        return 0
     closed = 0
     while True:
         with transaction.atomic(), _audit(None, "auto_close"):
             batch = list(
                 Incident.objects.select_for_update(skip_locked=True)
-                .filter(state=State.RESOLVED, resolved_at__lte=cutoff)
+                .filter(state__in=rule.sources, resolved_at__lte=cutoff)
                 .order_by("resolved_at")[:200]
             )
             for incident in batch:
                 before = signals.snapshot(incident)
-                incident.state, incident.closed_at = State.CLOSED, now
+                incident.state, incident.closed_at = rule.target, now
                 incident.version += 1
                 incident.save(update_fields=["state", "closed_at", "version", "updated_at"])
                 signals.send_changed(incident, before, "auto_close")
@@ -394,8 +441,9 @@ def _escalate(incident, group, levels, matrix):
         if not group.is_active:
             raise ValidationError({"target_group": _("This group is no longer active.")})
         incident.assignment_group, incident.assignee = group, None
-        if incident.state in (State.NEW, State.IN_PROGRESS):
-            incident.state = State.ASSIGNED
+        rule = WORKFLOW.table[Action.ESCALATE]
+        if incident.state in rule.sources:  # a record being worked (or new) goes back to "assigned"
+            incident.state = rule.target
     wanted = max(int(Priority.P1), incident.priority - levels)
     if wanted < incident.priority:
         # Through urgency where the matrix allows it, so a later edit keeps the raise; otherwise set directly.

@@ -1,34 +1,30 @@
-"""The incident lifecycle as an explicit table: which action leads from which states to which, and who may take it.
-
-Actors are described by relations rather than only roles: the requester of the incident, any agent, a lead
-(team lead of the incident's group, a manager or an administrator) and the system (Celery tasks).
+"""The incident lifecycle as an explicit table (records.workflow): which action leads from which states to which,
+who may take it, and what each state means. The system (Celery: auto-close, SLA escalation) is an actor of the table
+like anyone else; merge and escalation are in it too, taken only through their own services.
 """
 
-from dataclasses import dataclass
+from records.workflow import AGENT, LEAD, REQUESTER, SYSTEM, StateInfo, Transition, Workflow
 
-from core.roles import Role, is_lead, is_staff_member, roles_of
+from .choices import OPEN_STATES, PENDING_STATES, STATE_COLOURS, Action, State
 
-from .choices import OPEN_STATES, PENDING_STATES, Action, State
-
-REQUESTER = "requester"
-AGENT = "agent"
-LEAD = "lead"
-SYSTEM = "system"
-
-
-@dataclass(frozen=True)
-class Transition:
-    action: str
-    sources: frozenset
-    target: str | None  # None: decided by the service (e.g. reopen goes back to assigned or in progress)
-    actors: frozenset
-
+__all__ = ["AGENT", "LEAD", "REQUESTER", "SYSTEM", "TRANSITIONS", "WORKFLOW", "actor_kinds", "allowed_actions",
+           "legal_from", "may_take"]
 
 WORKING = frozenset({State.NEW, State.ASSIGNED, State.IN_PROGRESS, *PENDING_STATES})
+_CLOCKS_RUN = {State.NEW, State.ASSIGNED, State.IN_PROGRESS}  # pending pauses the clocks, resolution stops them
 
-TRANSITIONS = {
-    t.action: t
-    for t in (
+
+def _state(state):
+    return StateInfo(
+        open=state in OPEN_STATES, resolved=state == State.RESOLVED,
+        final=state in (State.CLOSED, State.CANCELLED), clocks_run=state in _CLOCKS_RUN,
+        colour=STATE_COLOURS.get(state, "secondary"),
+    )
+
+
+WORKFLOW = Workflow(
+    states={state: _state(state) for state in State.values},
+    transitions=[
         Transition(Action.ASSIGN, WORKING, State.ASSIGNED, frozenset({AGENT, LEAD})),
         Transition(Action.TAKE, frozenset({State.NEW, State.ASSIGNED}), State.IN_PROGRESS, frozenset({AGENT, LEAD})),
         Transition(Action.START, frozenset({State.ASSIGNED}), State.IN_PROGRESS, frozenset({AGENT, LEAD})),
@@ -43,56 +39,20 @@ TRANSITIONS = {
         ),
         Transition(Action.REOPEN, frozenset({State.RESOLVED}), None, frozenset({REQUESTER, AGENT, LEAD})),
         # A requester may withdraw an incident nobody has worked on yet; anything later is a lead's decision.
-        Transition(Action.CANCEL, frozenset(OPEN_STATES), State.CANCELLED, frozenset({LEAD, REQUESTER})),
-    )
-}
+        Transition(Action.CANCEL, frozenset(OPEN_STATES), State.CANCELLED, frozenset({LEAD, REQUESTER}),
+                   limits={REQUESTER: frozenset({State.NEW})}),
+        Transition(Action.MERGE, WORKING, State.CLOSED, frozenset({LEAD}), offered=False),
+        # An SLA escalation to another group sends a record being worked (or new) back to "assigned".
+        Transition(Action.ESCALATE, frozenset({State.NEW, State.IN_PROGRESS}), State.ASSIGNED, frozenset({SYSTEM}),
+                   offered=False),
+    ],
+    state_labels=dict(State.choices),
+    action_labels=dict(Action.choices),
+)
 
-
-def _led_group_ids(user):
-    """The groups `user` leads, read once per user object (allowed_actions asks for every action)."""
-    cached = getattr(user, "_itsm_led_group_ids", None)
-    if cached is None:
-        cached = frozenset(user.led_groups.values_list("pk", flat=True))
-        user._itsm_led_group_ids = cached
-    return cached
-
-
-def actor_kinds(user, incident):
-    """The relations `user` has to `incident` that the transition table speaks of."""
-    if user is None:
-        return {SYSTEM}
-    kinds = set()
-    if incident.requester_id == user.pk:
-        kinds.add(REQUESTER)
-    if is_staff_member(user):
-        kinds.add(AGENT)
-    if is_lead(user) and (
-        roles_of(user) & {Role.MANAGER, Role.ADMIN}
-        or incident.assignment_group_id is None
-        or incident.assignment_group_id in _led_group_ids(user)
-    ):
-        kinds.add(LEAD)
-    return kinds
-
-
-def may_take(user, incident, action):
-    """Whether `user` may take `action` on `incident` as far as their relation to it goes (ignores the state)."""
-    transition = TRANSITIONS[action]
-    kinds = actor_kinds(user, incident)
-    if action == Action.CANCEL and LEAD not in kinds:
-        return REQUESTER in kinds and incident.state == State.NEW
-    return bool(kinds & transition.actors)
-
-
-def allowed_actions(user, incident):
-    """Actions legal from the incident's state that this user may take now, in table order."""
-    return [
-        action
-        for action, transition in TRANSITIONS.items()
-        if incident.state in transition.sources and may_take(user, incident, action)
-    ]
-
-
-def legal_from(state):
-    """Every action the table allows from `state`, whoever takes it (for the 409 answer)."""
-    return [action for action, t in TRANSITIONS.items() if state in t.sources]
+# The actions people take from buttons, the API and bulk changes, in table order.
+TRANSITIONS = {action: t for action, t in WORKFLOW.table.items() if t.offered}
+actor_kinds = WORKFLOW.actor_kinds
+may_take = WORKFLOW.may_take
+allowed_actions = WORKFLOW.allowed_actions
+legal_from = WORKFLOW.legal_from

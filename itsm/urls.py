@@ -8,6 +8,7 @@ from core import health
 from core import views as core_views
 from identity import views as identity_views
 from incidents import views as incident_views
+from records.urls import page_patterns
 
 # The API docs (Swagger UI, ReDoc) write <style> elements at run time, so their pages allow inline styles (never
 # inline scripts: Swagger's start-up script is served as a file by the split view); ReDoc searches in a blob: worker.
@@ -31,6 +32,7 @@ urlpatterns = [
     path("sla/dashboard/", include("sla.dashboard.urls")),
     path("sla/", include("sla.desk.urls")),  # calendars and agreements; after sla/dashboard/ so as not to shadow it
     path("desk/administration/", include("administration.urls")),
+    *page_patterns(),  # what practice apps registered (records.registry)
     path("api/v1/", include("itsm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", API_DOCS_POLICY(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),

@@ -8,6 +8,7 @@ next scan queues the recomputation: no request ever waits on the broker.
 
 from django.dispatch import receiver
 
+from incidents.models import Incident
 from incidents.signals import incident_changed, incident_created
 
 from . import engine, recompute
@@ -15,14 +16,14 @@ from .models import SLADefinition
 from .signals import calendar_changed
 
 
-@receiver(incident_created, dispatch_uid="sla.incident_created")
-def start_clocks(sender, incident, **kwargs):
-    engine.sync_incident(incident, created=True)
+@receiver(incident_created, sender=Incident, dispatch_uid="sla.incident_created")
+def start_clocks(sender, record, **kwargs):
+    engine.sync_incident(record, created=True)
 
 
-@receiver(incident_changed, dispatch_uid="sla.incident_changed")
-def follow_incident(sender, incident, changes, **kwargs):
-    engine.sync_incident(incident, changes=changes)
+@receiver(incident_changed, sender=Incident, dispatch_uid="sla.incident_changed")
+def follow_incident(sender, record, changes, **kwargs):
+    engine.sync_incident(record, changes=changes)
 
 
 @receiver(calendar_changed, dispatch_uid="sla.calendar_changed")
