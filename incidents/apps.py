@@ -62,6 +62,10 @@ class IncidentsConfig(AppConfig):
                                 audience="admin", order=19))
         register_beat("auto-close-resolved-incidents", "incidents.tasks.auto_close_resolved_incidents",
                       settings.AUTO_CLOSE_INTERVAL_SECONDS, expires=False)
+        from records.timeline import register_event
+
+        register_event("merged_into", gettext_lazy("Merged into %(number)s."))
+        register_event("merged_in", gettext_lazy("%(number)s was merged into this incident."))
         register_kind(RecordKind(
             key="incident", prefix="INC", model_label="incidents.Incident", workflow=WORKFLOW,
             desk_url="incidents:detail", portal_url="portal:incident-detail", api_scope="incidents"))
