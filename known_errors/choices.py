@@ -2,11 +2,12 @@
 
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class State(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    PUBLISHED = "published", _("Published")
+    DRAFT = "draft", pgettext_lazy("known error", "Draft")
+    PUBLISHED = "published", pgettext_lazy("known error", "Published")
     RETIRED = "retired", _("Retired")
 
 
@@ -14,7 +15,7 @@ STATE_COLOURS = {State.DRAFT: "secondary", State.PUBLISHED: "success", State.RET
 
 
 class Action(models.TextChoices):
-    PUBLISH = "publish", _("Publish")
-    RETIRE = "retire", _("Retire")
-    REVISE = "revise", _("Back to draft")
-    REPUBLISH = "republish", _("Republish")
+    PUBLISH = "publish", pgettext_lazy("known error", "Publish")
+    RETIRE = "retire", pgettext_lazy("known error", "Retire")
+    REVISE = "revise", pgettext_lazy("known error", "Back to draft")
+    REPUBLISH = "republish", pgettext_lazy("known error", "Republish")

@@ -2,22 +2,26 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from cmdb.forms import find_ci
 from cmdb.models import ConfigurationItem
 from core.forms import StyledFormMixin
 from servicedesk.models import Category, Service
 
+from .models import KE
+
 
 class KnownErrorForm(StyledFormMixin, forms.Form):
     """Write or edit a known error. CIs are typed one per line (number or exact name), as elsewhere on the desk."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
-    symptoms = forms.CharField(label=_("Symptoms"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                               help_text=_("What the desk and the users see. Markdown."))
-    root_cause = forms.CharField(label=_("Root cause"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
-                                 help_text=_("Markdown"))
-    workaround = forms.CharField(label=_("Workaround"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+    symptoms = forms.CharField(label=pgettext_lazy(KE, "Symptoms"), widget=forms.Textarea(attrs={"rows": 4}),
+                               required=False, help_text=_("What the desk and the users see. Markdown."))
+    root_cause = forms.CharField(label=pgettext_lazy(KE, "Root cause"), widget=forms.Textarea(attrs={"rows": 4}),
+                                 required=False, help_text=_("Markdown"))
+    workaround = forms.CharField(label=pgettext_lazy(KE, "Workaround"), widget=forms.Textarea(attrs={"rows": 4}),
+                                 required=False,
                                  help_text=_("What to do until it is fixed; needed to publish. Markdown."))
     service = forms.ModelChoiceField(label=_("Service"), queryset=Service.objects.filter(is_active=True),
                                      required=False)

@@ -11,6 +11,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Case, Exists, F, FloatField, OuterRef, Q, Value, When
 from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from core.textsearch import cjk_tokens, latin_part
 
@@ -84,5 +85,5 @@ def _reasons(known_error, incident):
     if incident.category_id and known_error.category_id == incident.category_id:
         reasons.append(_("category"))
     if not reasons:
-        reasons.append(_("words"))
+        reasons.append(pgettext("known error", "words"))
     return reasons

@@ -4,11 +4,14 @@ import pghistory
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from records.models import Record
 
 from .choices import State
 from .querysets import KnownErrorQuerySet
+
+KE = "known error"  # the translation context of words other practices use too (Draft, Workaround, ...)
 
 
 @pghistory.track(exclude=["search_vector", "internal_search_vector", "updated_at", "link_count"])
@@ -18,9 +21,9 @@ class KnownError(Record):
     linked to it (once each)."""
 
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.DRAFT)
-    symptoms = models.TextField(_("symptoms"), blank=True, help_text=_("Markdown"))
-    root_cause = models.TextField(_("root cause"), blank=True, help_text=_("Markdown"))
-    workaround = models.TextField(_("workaround"), blank=True, help_text=_("Markdown"))
+    symptoms = models.TextField(pgettext_lazy(KE, "symptoms"), blank=True, help_text=_("Markdown"))
+    root_cause = models.TextField(pgettext_lazy(KE, "root cause"), blank=True, help_text=_("Markdown"))
+    workaround = models.TextField(pgettext_lazy(KE, "workaround"), blank=True, help_text=_("Markdown"))
     service = models.ForeignKey(
         "servicedesk.Service", verbose_name=_("service"), on_delete=models.PROTECT, null=True, blank=True,
         related_name="known_errors",
@@ -33,8 +36,8 @@ class KnownError(Record):
         "cmdb.ConfigurationItem", verbose_name=_("configuration items"), through="KnownErrorConfigurationItem",
         blank=True, related_name="known_errors",
     )
-    link_count = models.PositiveIntegerField(_("linked incidents"), default=0, editable=False)
-    published_at = models.DateTimeField(_("published"), null=True, blank=True)
+    link_count = models.PositiveIntegerField(pgettext_lazy(KE, "linked incidents"), default=0, editable=False)
+    published_at = models.DateTimeField(pgettext_lazy(KE, "published"), null=True, blank=True)
 
     objects = KnownErrorQuerySet.as_manager()
 

@@ -3,7 +3,6 @@
 from . import services
 
 
-
 def make_known_error(author, *, publish_as=None, **fields):
     """A known error written by `author` (an agent); published by `publish_as` (a lead) when given."""
     fields.setdefault("title", "Printer jams on the third floor")

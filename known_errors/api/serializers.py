@@ -3,6 +3,7 @@ input and hand it to known_errors.services, which make every change."""
 
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -97,6 +98,7 @@ class KnownErrorDetailSerializer(KnownErrorSerializer):
         return WORKFLOW.allowed_actions(user, known_error) if user else []
 
 
+@extend_schema_field(OpenApiTypes.INT)
 class _VisibleCIField(serializers.PrimaryKeyRelatedField):
     def get_queryset(self):
         return ConfigurationItem.objects.visible_to(_request_user(self))
