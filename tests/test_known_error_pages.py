@@ -177,3 +177,12 @@ def test_pages_in_chinese(cast, as_user, published):
     client = as_user(cast.agent)
     page = client.get("/desk/known-errors/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "已知错误" in page and "已发布" in page
+
+
+def test_the_menu_lists_known_errors_under_problems_for_staff_only(cast, as_user):
+    from records.registry import MENU
+
+    entry = next(e for e in MENU if e.url_name == "known_errors:list")
+    assert str(entry.section) == "Problems" and entry.audience == "agent"
+    assert 'data-testid="menu-known-errors"' in as_user(cast.agent).get("/desk/known-errors/").content.decode()
+    assert 'data-testid="menu-known-errors"' not in as_user(cast.end_user).get("/portal/").content.decode()
