@@ -9,7 +9,15 @@ class KnownErrorsConfig(AppConfig):
 
     def ready(self):
         from apitokens.scopes import register_scope
-        from records.registry import MenuEntry, RecordKind, register_api, register_kind, register_menu, register_urls
+        from records.registry import (
+            MenuEntry,
+            RecordKind,
+            register_api,
+            register_kind,
+            register_menu,
+            register_seeder,
+            register_urls,
+        )
 
         from .workflow import WORKFLOW
 
@@ -21,6 +29,7 @@ class KnownErrorsConfig(AppConfig):
         # The problems app registers the same section label, so both land in one "Problems" dropdown.
         register_menu(MenuEntry(section=_("Problems"), label=_("Known errors"), url_name="known_errors:list",
                                 audience="agent", order=40, testid="menu-known-errors"))
+        register_seeder("known_errors.demo.seed", order=60)
         register_scope("known_errors", _("Known errors"), _("The known error API."))
         # One schema component per choice set (incidents have a "state" and an "action" too).
         overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
