@@ -167,3 +167,17 @@ def test_two_agents_linking_at_once_count_once(cast):
         thread.join()
     assert sorted(results) == [False, True]
     assert KnownError.objects.get(pk=known_error.pk).link_count == 1
+
+
+def test_the_demo_seeder_publishes_a_few_known_errors_once(cast):
+    from known_errors import demo
+    from tests.factories import ServiceFactory, UserFactory
+
+    UserFactory(username="zhang.wei", role=Role.AGENT)
+    UserFactory(username="wang.fang", role=Role.TEAM_LEAD)
+    email = ServiceFactory(name=demo.SERVICE_NAMES["email"])
+    demo.seed()
+    demo.seed()
+    assert KnownError.objects.count() == len(demo.KNOWN_ERRORS)
+    assert set(KnownError.objects.values_list("state", flat=True)) == {State.PUBLISHED}
+    assert KnownError.objects.filter(service=email).count() == 1
