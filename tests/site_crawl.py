@@ -74,6 +74,12 @@ class Crawl:
     operated: set = field(default_factory=set)  # forms already operated (shared between people: same form, once)
     pending: int = 0
     answers: list = field(default_factory=list)  # (method, url, status, resource type) since the last reset
+    # Which action each request in flight belongs to: Playwright hands its events to Python only when the crawler next
+    # calls it, so an answer to an earlier action (a slow bulk POST sent twice on a loaded machine) can arrive after
+    # the next action's reset and would be judged against a page that never saw it ("answered 400 and the page shows
+    # no reason"). Only requests started since the last reset are judged.
+    generation: int = 0
+    started_in: dict = field(default_factory=dict)
 
     def __post_init__(self):
         page = self.page
@@ -93,13 +99,20 @@ class Crawl:
         if message.type == "error" and not message.text.startswith(IGNORED_CONSOLE):
             self.problem(f"console error: {message.text}")
 
+    def reset(self):
+        """Forget the answers so far: what follows is judged on the requests it starts."""
+        self.generation += 1
+        self.answers.clear()
+
     def _started(self, request):
         self.pending += 1
+        self.started_in[request] = self.generation
 
     def _finished(self, request):
         self.pending -= 1
+        current = self.started_in.pop(request, self.generation) == self.generation
         response = request.response()
-        if request.url.startswith(self.base) and response is not None:
+        if current and request.url.startswith(self.base) and response is not None:
             self.answers.append((request.method, request.url, response.status, request.resource_type,
                                  request.headers.get("hx-request") == "true"))
             if response.status >= 400 and request.resource_type not in ("document", "xhr", "fetch"):
@@ -107,6 +120,7 @@ class Crawl:
 
     def _failed(self, request):
         self.pending -= 1
+        self.started_in.pop(request, None)
         if request.url.startswith(self.base) and not (request.failure or "").startswith(IGNORED_FAILURES):
             self.problem(f"{request.method} {request.url} failed: {request.failure}")
 
@@ -126,7 +140,7 @@ class Crawl:
     # --- visiting ------------------------------------------------------------------------------------------
     def open(self, path):
         """Go to `path`; None when it is not a page (a download or an endpoint for forms), else its status."""
-        self.answers.clear()
+        self.reset()
         try:
             response = self.page.goto(urljoin(self.base, path), wait_until="load")
         except PlaywrightError:  # a download, an empty answer (204, 405): not a page; its status still counts
@@ -221,7 +235,7 @@ class Crawl:
         for select in form.locator("select:visible:enabled").all() if try_options else []:
             values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
             for value in (values[:MAX_OPTIONS - 1] + values[-1:]) if len(values) > MAX_OPTIONS else values:
-                self.answers.clear()
+                self.reset()
                 try:
                     select.select_option(value, timeout=2000)
                 except Exception:  # noqa: BLE001 - the select went away (the page was replaced): stop here
@@ -247,7 +261,7 @@ class Crawl:
         self.page.wait_for_timeout(400)
         self.settle()
         self.judge(f"typing “{word}” into form {index}")
-        self.answers.clear()
+        self.reset()
         if not form.evaluate("f => f.checkValidity()"):
             return  # the browser says what is missing, next to the field
         buttons = form.locator("button[type=submit]:visible, button:not([type]):visible, input[type=submit]:visible")
