@@ -6,6 +6,7 @@ Changes are posted here and answered with the record's page again (its messages 
 
 from django import forms
 from django.contrib import messages
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -40,6 +41,16 @@ def record_page(kind, record):
     return redirect(reverse(kind.desk_url, args=[record.number]))
 
 
+def run(request, call, form=None):
+    """core's run_service, and a refusal (PermissionDenied) shown as the page's message rather than a 403 page: the
+    person may see the record, only this change is not theirs to make."""
+    try:
+        return run_service(request, call, form=form)
+    except PermissionDenied as refusal:
+        messages.error(request, str(refusal) or _("You may not do this."))
+        return None, 403
+
+
 def _field_errors(request, form):
     """The page is shown again, not this small form: name the field in each message."""
     for field in form:
@@ -70,7 +81,7 @@ def watchers_panel(request, kind_key, number):
 @require_POST
 def watch(request, kind_key, number):
     kind, record = find_record(request, kind_key, number)
-    done, _status = run_service(request, lambda: watchers.watch(record, request.user, actor=request.user) or True)
+    done, _status = run(request, lambda: watchers.watch(record, request.user, actor=request.user) or True)
     if done:
         messages.success(request, _("You are watching %(number)s.") % {"number": record.number})
     return record_page(kind, record)
@@ -80,7 +91,7 @@ def watch(request, kind_key, number):
 @require_POST
 def unwatch(request, kind_key, number):
     kind, record = find_record(request, kind_key, number)
-    done, _status = run_service(request, lambda: watchers.unwatch(record, request.user, actor=request.user) or True)
+    done, _status = run(request, lambda: watchers.unwatch(record, request.user, actor=request.user) or True)
     if done:
         messages.success(request, _("You no longer watch %(number)s.") % {"number": record.number})
     return record_page(kind, record)
@@ -95,7 +106,7 @@ def add_watcher(request, kind_key, number):
         _field_errors(request, form)
         return record_page(kind, record)
     person = form.cleaned_data["user"]
-    done, _status = run_service(request, lambda: watchers.watch(record, person, actor=request.user) or True)
+    done, _status = run(request, lambda: watchers.watch(record, person, actor=request.user) or True)
     if done:
         messages.success(request, _("%(person)s now watches %(number)s.") % {"person": person,
                                                                               "number": record.number})
@@ -107,7 +118,7 @@ def add_watcher(request, kind_key, number):
 def remove_watcher(request, kind_key, number, user_id):
     kind, record = find_record(request, kind_key, number)
     person = get_object_or_404(User, pk=user_id)
-    done, _status = run_service(request, lambda: watchers.unwatch(record, person, actor=request.user) or True)
+    done, _status = run(request, lambda: watchers.unwatch(record, person, actor=request.user) or True)
     if done:
         messages.success(request, _("%(person)s no longer watches %(number)s.") % {"person": person,
                                                                                     "number": record.number})
@@ -159,7 +170,7 @@ def add_link(request, kind_key, number):
         _field_errors(request, form)
         return record_page(kind, record)
     target = form.cleaned_data["target"]
-    done, _status = run_service(request, lambda: links.add_link(
+    done, _status = run(request, lambda: links.add_link(
         record, form.cleaned_data["link_type"], target, actor=request.user), form=form)
     _field_errors(request, form)
     if done is not None:
@@ -175,7 +186,7 @@ def remove_link(request, kind_key, number, link_id):
     # Only a link of this record (either side) is removed from its page.
     link = get_object_or_404(RecordLink.objects.filter(
         Q(source_kind=key, source_id=record.pk) | Q(target_kind=key, target_id=record.pk)), pk=link_id)
-    done, _status = run_service(request, lambda: links.remove_link(link, actor=request.user) or True)
+    done, _status = run(request, lambda: links.remove_link(link, actor=request.user) or True)
     if done:
         messages.success(request, _("Link removed."))
     return record_page(kind, record)
