@@ -80,6 +80,9 @@ class Crawl:
     # no reason"). Only requests started since the last reset are judged.
     generation: int = 0
     started_in: dict = field(default_factory=dict)
+    # While a page is being opened, a POST can only be the previous action's (a submit the loaded browser started
+    # late, after the crawler had given up on it): it is not the new page's to answer for.
+    opening: bool = False
 
     def __post_init__(self):
         page = self.page
@@ -106,7 +109,7 @@ class Crawl:
 
     def _started(self, request):
         self.pending += 1
-        self.started_in[request] = self.generation
+        self.started_in[request] = -1 if self.opening and request.method != "GET" else self.generation
 
     def _finished(self, request):
         self.pending -= 1
@@ -140,12 +143,16 @@ class Crawl:
     # --- visiting ------------------------------------------------------------------------------------------
     def open(self, path):
         """Go to `path`; None when it is not a page (a download or an endpoint for forms), else its status."""
+        self.settle()  # what the previous action sent answers before the page goes away
         self.reset()
+        self.opening = True
         try:
             response = self.page.goto(urljoin(self.base, path), wait_until="load")
         except PlaywrightError:  # a download, an empty answer (204, 405): not a page; its status still counts
             status = self.page.request.get(urljoin(self.base, path), max_redirects=0).status
             return status if status >= 400 else None  # a download that worked is not a page to look at
+        finally:
+            self.opening = False
         self.settle()
         return response.status if response else None
 
