@@ -4,6 +4,7 @@ templates, the effort page and the time API, exercised on incidents through page
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from incidents import services
 from incidents.models import IncidentComment
@@ -235,3 +236,17 @@ class TestReplyTemplates:
         both = admin.post(url, {"name": "Both", "group": cast.group.pk, "owner": cast.agent.pk, "body_en": "x"})
         assert both.status_code == 400 and ReplyTemplate.objects.count() == 1
         assert client_for(cast.agent).get(reverse("administration:list", args=["reply-templates"])).status_code == 403
+
+
+def test_due_is_the_resolution_clock_due_time(cast):
+    """{due} in a template is when the incident's resolution target falls due (its SLA clock), in the page's zone."""
+    from tests.sla_helpers import ALL_DAY, make_agreement, make_calendar, report
+
+    make_agreement(cast.admin, make_calendar(cast.admin, periods=ALL_DAY))
+    incident = report(cast)
+    due = incident.sla_clocks.get(metric="resolution").due_at
+    assert due is not None
+    template = ReplyTemplate.objects.create(name="Due", body_en="By {due}.")
+    text = client_for(cast.agent).get(panel("reply-text", incident), {"template": template.pk}).content.decode()
+    assert text.startswith("By ") and text != "By ."
+    assert str(timezone.localtime(due).year) in text
