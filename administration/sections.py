@@ -15,6 +15,8 @@ from core import services as core_services
 from core.api.filtersets import UserFilterSet
 from core.models import AssignmentGroup, Organisation, User
 from core.roles import Role, roles_of
+from records import reply_templates
+from records.models import ReplyTemplate
 from servicedesk import services as desk_services
 from servicedesk.models import Category, Service
 
@@ -180,6 +182,21 @@ SECTIONS = {section.key: section for section in [
             Column(_("State"), _token_state),
         ),
         row_actions_template="administration/partials/token_revoke.html",
+    ),
+    Section(
+        key="reply-templates", title=_("Reply templates"),
+        description=_("Canned answers in English and Chinese, for a group, one agent, or everyone."),
+        queryset=lambda: ReplyTemplate.objects.select_related("group", "owner").order_by("name", "id"),
+        search=("name", "body_en", "body_zh"),
+        columns=(
+            Column(_("Name"), lambda t: t.name),
+            Column(_("For"), lambda t: t.group or t.owner or _("everyone")),
+            Column(_("Chinese text"), lambda t: _yes_no(t.body_zh.strip())),
+        ),
+        create_form=forms.ReplyTemplateForm, edit_form=forms.ReplyTemplateForm, create_label=_("Add a reply template"),
+        create=lambda actor, **c: reply_templates.create_reply_template(actor=actor, **c),
+        update=lambda obj, actor, stamp, **c: reply_templates.update_reply_template(obj, actor=actor, stamp=stamp,
+                                                                                    **c),
     ),
 ]}
 
