@@ -44,6 +44,13 @@ class IncidentsConfig(AppConfig):
             key="incident", prefix="INC", model_label="incidents.Incident", workflow=WORKFLOW,
             desk_url="incidents:detail", portal_url="portal:incident-detail", api_scope="incidents"))
 
+        from . import major  # registers the major-incident timeline events; proposes majors on P1s (below)
+        from .models import Incident
+        from .signals import incident_changed, incident_created
+
+        incident_created.connect(major._on_created, sender=Incident, dispatch_uid="major-proposal-created")
+        incident_changed.connect(major._on_changed, sender=Incident, dispatch_uid="major-proposal-changed")
+
         from apitokens.scopes import register_scope
 
         register_scope("incidents", _("Incidents"), _("The incident API."))

@@ -196,3 +196,41 @@ class IncidentConfigurationItem(models.Model):
     def __str__(self):
         return f"{self.incident_id} → {self.configuration_item_id} ({self.link})"
 
+
+
+class MajorStatus(models.TextChoices):
+    PROPOSED = "proposed", _("Proposed")
+    DISMISSED = "dismissed", _("Proposal dismissed")
+    ACTIVE = "active", _("Major incident")
+    REVIEWED = "reviewed", _("Reviewed")
+
+
+@pghistory.track()
+class MajorIncident(models.Model):
+    """The major-incident process around one incident (incidents.major): proposed (a P1 on a critical service),
+    declared by a lead with a manager, and closed only after its review (which raises a problem)."""
+
+    incident = models.OneToOneField(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
+                                    related_name="major")
+    status = models.CharField(_("status"), max_length=20, choices=MajorStatus.choices, default=MajorStatus.PROPOSED)
+    proposed_at = models.DateTimeField(_("proposed"), null=True, blank=True)
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("major-incident manager"),
+                                on_delete=models.PROTECT, null=True, blank=True, related_name="managed_majors")
+    declared_at = models.DateTimeField(_("declared"), null=True, blank=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("declared by"), on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    summary = models.TextField(_("summary"), blank=True)
+    review = models.TextField(_("review"), blank=True)
+    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.PROTECT,
+                                    null=True, blank=True, related_name="+")
+    problem_id = models.BigIntegerField(_("problem raised"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-declared_at", "-proposed_at", "-id"]
+        verbose_name = _("major incident")
+        verbose_name_plural = _("major incidents")
+        indexes = [models.Index(fields=["status"], name="major_incident_status")]
+
+    def __str__(self):
+        return f"{self.incident_id} ({self.status})"

@@ -18,6 +18,8 @@ class Service(TimeStampedModel):
         related_name="services",
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # A P1 incident on a critical service is proposed to the leads as a major incident (incidents.major).
+    is_critical = models.BooleanField(_("critical"), default=False)
 
     class Meta:
         ordering = ["name"]
