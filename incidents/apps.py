@@ -44,6 +44,11 @@ class IncidentsConfig(AppConfig):
             key="incident", prefix="INC", model_label="incidents.Incident", workflow=WORKFLOW,
             desk_url="incidents:detail", portal_url="portal:incident-detail", api_scope="incidents"))
 
+        from records.registry import MenuEntry, register_menu
+
+        register_menu(MenuEntry(section=_("Major incidents"), label=_("Major incidents"), url_name="incidents:major-list",
+                                audience="agent", order=15, testid="nav-major-incidents"))
+
         from . import major  # registers the major-incident timeline events; proposes majors on P1s (below)
         from .models import Incident
         from .signals import incident_changed, incident_created
