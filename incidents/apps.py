@@ -46,8 +46,9 @@ class IncidentsConfig(AppConfig):
 
         from records.registry import MenuEntry, register_menu
 
-        register_menu(MenuEntry(section=_("Major incidents"), label=_("Major incidents"), url_name="incidents:major-list",
-                                audience="agent", order=15, testid="nav-major-incidents"))
+        register_menu(MenuEntry(section=_("Major incidents"), label=_("Major incidents"),
+                                url_name="incidents:major-list", audience="agent", order=15,
+                                testid="nav-major-incidents"))
 
         from . import major  # registers the major-incident timeline events; proposes majors on P1s (below)
         from .models import Incident
