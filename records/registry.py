@@ -6,7 +6,8 @@ schedule entries and demo seeders. Nothing central is edited when an app is adde
     register_api("problems.api.urls")                        API routes under /api/v1/
     register_menu(MenuEntry(...))                            the navigation bar
     register_beat("problem-trends", "problems.tasks.propose_candidates", seconds)
-    register_seeder("problems.demo.seed", order=50)          `manage.py seed_demo` calls these in order
+    register_seeder("problems.demo.seed", order=50)          `make run` seeds these (seed_practices), in order
+    register_schema_enums({"ProblemStateEnum": "problems.choices.State"})      OpenAPI enum component names
 """
 
 from dataclasses import dataclass, field
@@ -15,6 +16,7 @@ from django.apps import apps
 from django.conf import settings
 
 KINDS = {}
+_BY_LABEL = {}
 URLS = []
 API_URLS = []
 MENU = []
@@ -70,6 +72,7 @@ def register_kind(kind):
     if kind.key in KINDS or any(k.prefix == kind.prefix for k in KINDS.values()):
         raise ValueError(f"record kind {kind.key} ({kind.prefix}) registered twice")
     KINDS[kind.key] = kind
+    _BY_LABEL[kind.model_label] = kind
 
 
 def kind(key):
@@ -77,12 +80,12 @@ def kind(key):
 
 
 def kind_of(model_or_record):
-    """The kind of a model class or record instance."""
+    """The kind of a model class or record instance (asked for every row shown: one dictionary lookup)."""
     label = model_or_record._meta.label
-    for registered in KINDS.values():
-        if registered.model_label == label:
-            return registered
-    raise LookupError(f"{label} is not a registered record kind")
+    try:
+        return _BY_LABEL[label]
+    except KeyError:
+        raise LookupError(f"{label} is not a registered record kind") from None
 
 
 def kind_for_number(number):
@@ -110,6 +113,13 @@ def register_beat(name, task, seconds, *, expires=True):
     BEAT[name] = entry
     # Celery reads the settings' dict when beat starts, after every app is ready: the entry is there by then.
     settings.CELERY_BEAT_SCHEDULE[name] = entry
+
+
+def register_schema_enums(names):
+    """{component name: dotted path of a choices class}: the OpenAPI enum names of an app's choice sets."""
+    overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
+    for name, dotted in names.items():
+        overrides.setdefault(name, dotted)
 
 
 def register_seeder(dotted_path, order=100):
