@@ -58,6 +58,8 @@ class IncidentsConfig(AppConfig):
                                 testid="nav-incident-queue"))
         register_menu(MenuEntry(section, gettext_lazy("Log an incident"), "incidents:create", order=11,
                                 testid="nav-log-incident"))
+        register_menu(MenuEntry(section, gettext_lazy("Major incidents"), "incidents:major-list", order=12,
+                                testid="nav-major-incidents"))
         register_menu(MenuEntry(section, gettext_lazy("Priority matrix"), "incidents:priority-matrix",
                                 audience="admin", order=19))
         register_beat("auto-close-resolved-incidents", "incidents.tasks.auto_close_resolved_incidents",
@@ -69,12 +71,6 @@ class IncidentsConfig(AppConfig):
         register_kind(RecordKind(
             key="incident", prefix="INC", model_label="incidents.Incident", workflow=WORKFLOW,
             desk_url="incidents:detail", portal_url="portal:incident-detail", api_scope="incidents"))
-
-        from records.registry import MenuEntry, register_menu
-
-        register_menu(MenuEntry(section=_("Major incidents"), label=_("Major incidents"),
-                                url_name="incidents:major-list", audience="agent", order=15,
-                                testid="nav-major-incidents"))
 
         from . import major  # registers the major-incident timeline events; proposes majors on P1s (below)
         from .models import Incident
