@@ -2,6 +2,7 @@
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.forms import StyledFormMixin
 from core.models import User
@@ -47,6 +48,7 @@ class AttachChildForm(StyledFormMixin, forms.Form):
 
 
 class MajorReviewForm(StyledFormMixin, forms.Form):
-    review = forms.CharField(label=_("Review"), max_length=20000, widget=forms.Textarea(attrs={"rows": 4}),
+    review = forms.CharField(label=pgettext_lazy("major incident", "Review"), max_length=20000,
+                             widget=forms.Textarea(attrs={"rows": 4}),
                              help_text=_("What happened, why, and what will prevent it. A problem is raised from it."))
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)

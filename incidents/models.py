@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from records.models import Attachment, Comment, Record
 from records.numbering import next_numbers as _next_numbers
@@ -199,10 +200,10 @@ class IncidentConfigurationItem(models.Model):
 
 
 class MajorStatus(models.TextChoices):
-    PROPOSED = "proposed", _("Proposed")
+    PROPOSED = "proposed", pgettext_lazy("major incident", "Proposed")
     DISMISSED = "dismissed", _("Proposal dismissed")
     ACTIVE = "active", _("Major incident")
-    REVIEWED = "reviewed", _("Reviewed")
+    REVIEWED = "reviewed", pgettext_lazy("major incident", "Reviewed")
 
 
 @pghistory.track()
@@ -212,18 +213,19 @@ class MajorIncident(models.Model):
 
     incident = models.OneToOneField(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
                                     related_name="major")
-    status = models.CharField(_("status"), max_length=20, choices=MajorStatus.choices, default=MajorStatus.PROPOSED)
-    proposed_at = models.DateTimeField(_("proposed"), null=True, blank=True)
+    status = models.CharField(pgettext_lazy("major incident", "status"), max_length=20, choices=MajorStatus.choices,
+                              default=MajorStatus.PROPOSED)
+    proposed_at = models.DateTimeField(pgettext_lazy("major incident", "proposed"), null=True, blank=True)
     manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("major-incident manager"),
                                 on_delete=models.PROTECT, null=True, blank=True, related_name="managed_majors")
-    declared_at = models.DateTimeField(_("declared"), null=True, blank=True)
-    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("declared by"), on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    declared_at = models.DateTimeField(pgettext_lazy("major incident", "declared"), null=True, blank=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=pgettext_lazy("major incident", "declared by"))
     summary = models.TextField(_("summary"), blank=True)
-    review = models.TextField(_("review"), blank=True)
-    reviewed_at = models.DateTimeField(_("reviewed"), null=True, blank=True)
-    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("reviewed by"), on_delete=models.PROTECT,
-                                    null=True, blank=True, related_name="+")
+    review = models.TextField(pgettext_lazy("major incident", "review"), blank=True)
+    reviewed_at = models.DateTimeField(pgettext_lazy("major incident", "reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=pgettext_lazy("major incident", "reviewed by"))
     problem_id = models.BigIntegerField(_("problem raised"), null=True, blank=True)
 
     class Meta:
