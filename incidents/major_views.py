@@ -32,10 +32,12 @@ def _context(request, incident, forms=None):
         "children": list(major.children_of(incident).select_related("requester")) if incident.is_major else [],
         "reviewable": incident.is_major and incident.state == State.RESOLVED and process is not None
         and process.status == MajorStatus.ACTIVE,
-        "declare_form": forms.get("declare") or DeclareMajorForm(initial={"version": incident.version}),
-        "update_form": forms.get("update") or StakeholderUpdateForm(),
-        "attach_form": forms.get("attach") or AttachChildForm(user=request.user),
-        "review_form": forms.get("review") or MajorReviewForm(initial={"version": incident.version}),
+        # Prefixed: the incident page around the panel has its own "body" and "version" fields.
+        "declare_form": forms.get("declare") or DeclareMajorForm(prefix="declare",
+                                                                 initial={"version": incident.version}),
+        "update_form": forms.get("update") or StakeholderUpdateForm(prefix="update"),
+        "attach_form": forms.get("attach") or AttachChildForm(prefix="attach", user=request.user),
+        "review_form": forms.get("review") or MajorReviewForm(prefix="review", initial={"version": incident.version}),
     }
 
 
@@ -66,7 +68,7 @@ def _done(request, number, text):
 @require_POST
 def declare(request, number):
     incident = _get_incident(request, number)
-    form = DeclareMajorForm(request.POST)
+    form = DeclareMajorForm(request.POST, prefix="declare")
     status = 400
     if form.is_valid():
         data = form.cleaned_data
@@ -92,7 +94,7 @@ def dismiss(request, number):
 @require_POST
 def update(request, number):
     incident = _get_incident(request, number)
-    form = StakeholderUpdateForm(request.POST)
+    form = StakeholderUpdateForm(request.POST, prefix="update")
     status = 400
     if form.is_valid():
         result, status = run_service(request, lambda: major.post_update(
@@ -107,7 +109,7 @@ def update(request, number):
 @require_POST
 def attach(request, number):
     incident = _get_incident(request, number)
-    form = AttachChildForm(request.POST, user=request.user)
+    form = AttachChildForm(request.POST, prefix="attach", user=request.user)
     status = 400
     if form.is_valid():
         child = form.cleaned_data["child"]
@@ -123,7 +125,7 @@ def attach(request, number):
 @require_POST
 def review(request, number):
     incident = _get_incident(request, number)
-    form = MajorReviewForm(request.POST)
+    form = MajorReviewForm(request.POST, prefix="review")
     status = 400
     if form.is_valid():
         data = form.cleaned_data

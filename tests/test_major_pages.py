@@ -32,10 +32,10 @@ def test_a_lead_declares_from_the_panel(cast, outage):
     assert 'data-testid="major-declare-form"' not in client_for(cast.agent).get(
         f"/desk/incidents/{outage.number}/major/panel/").content.decode()
 
-    refused = lead.post(f"/desk/incidents/{outage.number}/major/declare/", {"version": outage.version})
+    refused = lead.post(f"/desk/incidents/{outage.number}/major/declare/", {"declare-version": outage.version})
     assert refused.status_code == 400 and 'data-field="manager"' in refused.content.decode()
     answer = lead.post(f"/desk/incidents/{outage.number}/major/declare/",
-                       {"manager": cast.agent.pk, "version": outage.version})
+                       {"declare-manager": cast.agent.pk, "declare-version": outage.version})
     assert answer.status_code == 302
     panel = lead.get(f"/desk/incidents/{outage.number}/major/panel/").content.decode()
     assert 'data-testid="major-panel"' in panel and "Declared a major incident" in panel
@@ -43,29 +43,31 @@ def test_a_lead_declares_from_the_panel(cast, outage):
 
 def test_agents_cannot_declare(cast, outage):
     answer = client_for(cast.agent).post(f"/desk/incidents/{outage.number}/major/declare/",
-                                         {"manager": cast.agent.pk, "version": outage.version})
+                                         {"declare-manager": cast.agent.pk, "declare-version": outage.version})
     assert answer.status_code == 403
     assert not Incident.objects.get(pk=outage.pk).is_major
     assert client_for(cast.end_user).post(f"/desk/incidents/{outage.number}/major/declare/",
-                                          {"manager": cast.agent.pk}).status_code in (302, 403)
+                                          {"declare-manager": cast.agent.pk}).status_code in (302, 403)
 
 
 def test_update_attach_and_review_forms(cast, outage):
     major.declare_major(outage, actor=cast.lead, manager=cast.agent)
     lead = client_for(cast.lead)
-    empty = lead.post(f"/desk/incidents/{outage.number}/major/update/", {"body": ""})
+    empty = lead.post(f"/desk/incidents/{outage.number}/major/update/", {"update-body": ""})
     assert empty.status_code == 400 and 'data-field="body"' in empty.content.decode()
-    missing = lead.post(f"/desk/incidents/{outage.number}/major/attach/", {"child": "INC-999999"})
+    missing = lead.post(f"/desk/incidents/{outage.number}/major/attach/", {"attach-child": "INC-999999"})
     assert missing.status_code == 400 and "No such incident." in missing.content.decode()
     child = services.create_incident(actor=cast.colleague, title="No mail")
-    assert lead.post(f"/desk/incidents/{outage.number}/major/attach/", {"child": child.number}).status_code == 302
+    attached = lead.post(f"/desk/incidents/{outage.number}/major/attach/", {"attach-child": child.number})
+    assert attached.status_code == 302
     assert Incident.objects.get(pk=child.pk).parent_id == outage.pk
     outage.refresh_from_db()
     services.resolve_incident(outage, actor=cast.agent, resolution_code=ResolutionCode.SOLVED, resolution_notes="ok")
     outage.refresh_from_db()
     panel = lead.get(f"/desk/incidents/{outage.number}/major/panel/").content.decode()
     assert 'data-testid="major-review-form"' in panel
-    blank = lead.post(f"/desk/incidents/{outage.number}/major/review/", {"review": "", "version": outage.version})
+    blank = lead.post(f"/desk/incidents/{outage.number}/major/review/",
+                      {"review-review": "", "review-version": outage.version})
     assert blank.status_code == 400 and 'data-field="review"' in blank.content.decode()
 
 
