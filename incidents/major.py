@@ -198,7 +198,7 @@ def ongoing_for(user):
         mine.setdefault(child.parent_id, child)
     for major in majors:
         major.latest_update = updates.get(major.pk)
-        major.joined = mine.get(major.pk)
+        major.joined = major if major.requester_id == user.pk else mine.get(major.pk)  # their own is followed already
     return majors
 
 
@@ -212,6 +212,8 @@ def join_major(major, *, actor, description=""):
         if major.state not in OPEN_STATES:
             raise Conflict(_("This major incident is over; if you still have a problem, please report it."),
                            state=major.state)
+        if major.requester_id == actor.pk:  # it is their own incident: they hear of every update already
+            return major, False
         joined = Incident.objects.filter(requester=actor, parent=major).exclude(state__in=FINAL_STATES).first()
         if joined is not None:
             return joined, False

@@ -27,6 +27,7 @@ def _context(request, incident, forms=None):
         "process": process,
         "is_lead": is_lead(request.user),
         "may_run": major._may_run(request.user, incident),
+        "declared": process is not None and process.status in (MajorStatus.ACTIVE, MajorStatus.REVIEWED),
         "proposed": process is not None and process.status == MajorStatus.PROPOSED and not incident.is_major,
         "timeline": timeline_of(incident, request.user) if incident.is_major or process else [],
         "children": list(major.children_of(incident).select_related("requester")) if incident.is_major else [],

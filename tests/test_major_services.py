@@ -200,3 +200,22 @@ def test_end_users_see_majors_of_their_services_or_organisation(cast, outage):
     assert major.ongoing_for(stranger) == []
     services.create_incident(actor=stranger, title="Old mail question", service=cast.service)
     assert [m.pk for m in major.ongoing_for(stranger)] == [outage.pk]  # a service they use
+
+
+def test_the_major_incidents_own_requester_is_not_given_a_second_incident(cast, outage):
+    _declare(cast, outage)
+    mine, created = major.join_major(outage, actor=cast.end_user)
+    assert (mine.pk, created) == (outage.pk, False)
+    [banner] = major.ongoing_for(cast.end_user)
+    assert banner.joined.pk == outage.pk
+    assert Incident.objects.filter(requester=cast.end_user).count() == 1
+
+
+def test_an_incident_marked_major_by_hand_is_declared_to_name_its_manager(cast, outage):
+    outage = services.update_incident(outage, actor=cast.agent, version=outage.version, is_major=True)
+    _resolve(cast, outage)
+    with pytest.raises(Conflict):
+        major.review_major(outage, actor=cast.lead, review="Nobody named a manager.")
+    services.reopen_incident(Incident.objects.get(pk=outage.pk), actor=cast.agent, comment="Not yet")
+    declared = major.declare_major(Incident.objects.get(pk=outage.pk), actor=cast.lead, manager=cast.agent)
+    assert MajorIncident.objects.get(incident=declared).manager == cast.agent
