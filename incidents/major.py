@@ -23,6 +23,7 @@ from core.roles import is_lead, is_staff_member
 from records import services as records_services
 from records.models import TimelineEvent
 from records.timeline import record_event, register_event
+from servicedesk.models import Service
 
 from . import services
 from .choices import FINAL_STATES, OPEN_STATES, Channel, Priority, State
@@ -46,7 +47,8 @@ def _process(incident):
 def wants_proposal(incident):
     """A P1 on a critical service, open and not yet major: the leads should look at it."""
     return (incident.priority == Priority.P1 and incident.service_id is not None and not incident.is_major
-            and incident.state in OPEN_STATES and incident.service.is_critical)
+            and incident.state in OPEN_STATES
+            and Service.objects.filter(pk=incident.service_id, is_critical=True).exists())  # as stored now
 
 
 def propose_if_needed(incident):

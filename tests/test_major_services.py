@@ -219,3 +219,12 @@ def test_an_incident_marked_major_by_hand_is_declared_to_name_its_manager(cast, 
     services.reopen_incident(Incident.objects.get(pk=outage.pk), actor=cast.agent, comment="Not yet")
     declared = major.declare_major(Incident.objects.get(pk=outage.pk), actor=cast.lead, manager=cast.agent)
     assert MajorIncident.objects.get(incident=declared).manager == cast.agent
+
+
+def test_an_administrator_marks_a_service_critical_and_its_p1s_are_proposed(cast):
+    from servicedesk import services as desk_services
+
+    desk_services.update_service(cast.service, actor=cast.admin, is_critical=True)
+    incident = services.create_incident(actor=cast.agent, title="Mail down", service=cast.service,
+                                        impact=Impact.EXTENSIVE, urgency=Urgency.CRITICAL)
+    assert MajorIncident.objects.get(incident=incident).status == MajorStatus.PROPOSED
