@@ -93,7 +93,7 @@ class MemberForm(StyledFormMixin, forms.Form):
 class ServiceForm(ServiceValidatedForm):
     class Meta:
         model = Service
-        fields = ["name", "description", "support_group", "is_active"]
+        fields = ["name", "description", "support_group", "is_active", "is_critical"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 

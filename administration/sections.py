@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apitokens.models import ApiToken
 from cmdb import class_services
@@ -133,6 +134,7 @@ SECTIONS = {section.key: section for section in [
             Column(_("Name"), lambda s: s.name),
             Column(_("Support group"), lambda s: s.support_group or ""),
             Column(_("Active"), lambda s: _yes_no(s.is_active)),
+            Column(pgettext_lazy("service", "Critical"), lambda s: _yes_no(s.is_critical)),
         ),
         create_form=forms.ServiceForm, edit_form=forms.ServiceForm, create_label=_("Add a service"),
         create=lambda actor, **c: desk_services.create_service(actor=actor, **c),
