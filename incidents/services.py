@@ -148,6 +148,10 @@ def update_incident(incident, *, actor, version, **changes):
                 raise Conflict(_("A closed or cancelled incident cannot be edited."))
             if "parent" in changes:
                 _check_parent(incident, changes["parent"])
+            # Making an incident major (or no longer major) is a lead's decision, as declaring one is (incidents.major).
+            if "is_major" in changes and bool(changes["is_major"]) != incident.is_major and \
+                    workflow.LEAD not in workflow.actor_kinds(actor, incident):
+                raise PermissionDenied(_("Only a team lead may declare a major incident."))
             for name, value in changes.items():
                 setattr(incident, name, value)
             incident.priority = PriorityMatrixEntry.priority_for(incident.impact, incident.urgency)
