@@ -2,6 +2,8 @@
 services (problems.services, problems.trends), which make every change."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.api.serializers import (
@@ -77,6 +79,7 @@ class ProblemDetailSerializer(ProblemSerializer):
         return WORKFLOW.allowed_actions(request.user, problem) if request else []
 
 
+@extend_schema_field(OpenApiTypes.STR)
 class _IncidentNumberField(serializers.SlugRelatedField):
     """An incident named by its number, among those the caller may see."""
 
