@@ -50,6 +50,7 @@ def _seed(cursor, count, *, start_at=0, recent=False):
     """`count` incidents (ids after `start_at`), over SPAN_DAYS (or the last hour when `recent`): 60 % from title
     templates with a number ("... #123"), the rest unique; 80 % on a service, 70 % in a category, 20 % on a CI."""
     spread = "now() - random() * interval '1 hour'" if recent else f"now() - random() * interval '{SPAN_DAYS} days'"
+    cursor.execute("SET LOCAL statement_timeout = 0")  # a million rows in one statement outlast the 60 s default
     cursor.execute("SET session_replication_role = replica")  # no history triggers, no FK checks: bench data only
     cursor.execute("SELECT min(id), max(id) FROM servicedesk_service WHERE name LIKE 'Bench service %%'")
     s_min, s_max = cursor.fetchone()

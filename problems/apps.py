@@ -17,6 +17,7 @@ class ProblemsConfig(AppConfig):
             register_beat,
             register_kind,
             register_menu,
+            register_seeder,
             register_urls,
         )
         from records.timeline import register_event
@@ -31,6 +32,7 @@ class ProblemsConfig(AppConfig):
         register_menu(MenuEntry(section, _("Problems"), "problems:list", "agent", 30, "menu-problems"))
         register_menu(MenuEntry(section, _("Problem candidates"), "problems:candidates", "agent", 31,
                                 "menu-problem-candidates"))
+        register_seeder("problems.demo.seed", order=60)
         register_beat("problem-trends", "problems.tasks.propose_problem_candidates", 600)
         register_scope("problems", _("Problems"), _("The problem API: problems and trend candidates."))
         register_event("problem_incidents_resolved", _("Resolved %(count)s linked incidents: %(numbers)s."))

@@ -19,7 +19,6 @@ from records.models import LinkType
 from tests.factories import CategoryFactory, IncidentFactory, ServiceFactory
 from tests.problem_helpers import make_problem, problem_manager
 
-
 # Titles that share nothing, so that only what a test means to share makes a trend.
 TITLES = ["Printer jam", "Toner empty", "Paper stuck", "Queue frozen", "Driver error", "Tray broken", "Scan fails"]
 
@@ -165,3 +164,14 @@ def test_two_leads_accepting_at_once_make_one_problem():
         thread.join()
     assert sorted(outcomes) == ["accepted", "conflict"]
     assert Problem.objects.count() == 1
+
+
+def test_demo_problems_seed_once(cast):
+    from problems import demo
+
+    for index in range(9):
+        IncidentFactory(requester=cast.end_user, title=f"Demo {index}")
+    demo.seed()
+    demo.seed()
+    assert Problem.objects.count() == 3
+    assert set(Problem.objects.values_list("state", flat=True)) == {"new", "investigating", "error_control"}
