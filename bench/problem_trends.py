@@ -120,6 +120,7 @@ def main(argv=None):
         began = time.perf_counter()
         result = propose_candidates(**kwargs)
         rows.append((label, time.perf_counter() - began, result.proposed, result.grown))
+        print(f"{label}: {rows[-1][1]:.2f} s", flush=True)
 
     timed("full run (first)", full=True)
     timed("incremental, nothing new")
