@@ -8,7 +8,8 @@ How a run finds clusters, in SQL, per dimension:
   incidents are never proposed twice for the same reason, and a dismissed cluster stays dismissed);
 - new incidents of a key join its proposed candidate when they fall in its window;
 - a window function counts, for each row, the rows of its key in [created, created + window); rows with at least N
-  are anchors; the first anchor of a key starts a cluster, the next one after that cluster's window another.
+  are anchors; the first anchor of a key starts a cluster, the first one after that cluster's window the next (so
+  every anchor ends up in a cluster, and a second run over the same rows finds nothing new).
 A cluster's fingerprint is (dimension, key, first incident): the same cluster is one row (a unique constraint).
 
 Incremental runs (TrendScan remembers the highest incident id read) only look at the keys of newer incidents, from a
@@ -99,17 +100,15 @@ def _grow_proposed(cursor, dimension, base, params):
 
 
 def _anchors(cursor, dimension, base, params, window, minimum):
-    """The first anchor of each key per window-long bucket: (key, incident id, created_at), in key and time order."""
+    """Rows with at least `minimum` rows of their key in [created, created + window): (key, id, created_at), in key
+    and time order. Bounded by the horizon, so a dense key costs at most its rows of the last weeks."""
     cursor.execute(f"""
-        WITH counted AS (
+        SELECT key, id, created_at FROM (
             SELECT key, id, created_at, count(*) OVER (PARTITION BY key ORDER BY created_at
                 RANGE BETWEEN CURRENT ROW AND %(window)s FOLLOWING) AS n
-            FROM ({base}) b)
-        SELECT DISTINCT ON (key, floor(extract(epoch FROM created_at) / %(seconds)s)) key, id, created_at
-        FROM counted WHERE n >= %(minimum)s
-        ORDER BY key, floor(extract(epoch FROM created_at) / %(seconds)s), created_at, id""",  # noqa: S608
-                   {**params, "window": window - timedelta(microseconds=1), "seconds": window.total_seconds(),
-                    "minimum": minimum})
+            FROM ({base}) b) counted
+        WHERE n >= %(minimum)s ORDER BY key, created_at, id""",  # noqa: S608
+                   {**params, "window": window - timedelta(microseconds=1), "minimum": minimum})
     return cursor.fetchall()
 
 
