@@ -244,3 +244,18 @@ def test_candidates_listed_and_dismissed_on_the_page(cast, client):
     assert response.status_code == 302
     candidate.refresh_from_db()
     assert candidate.state == CandidateState.DISMISSED
+
+
+def test_list_costs_the_same_queries_for_more_problems(cast):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client(cast.agent)
+    counts = []
+    for extra in (2, 8):
+        for index in range(extra):
+            make_problem(cast, title=f"Problem {extra}-{index}")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/api/v1/problems/").status_code == 200
+        counts.append(len(queries))
+    assert counts[0] == counts[1], counts
