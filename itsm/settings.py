@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "cmdb",
     "apitokens",
     "administration",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
