@@ -18,3 +18,12 @@ class KnowledgeConfig(AppConfig):
         register_menu(MenuEntry(section=_("Knowledge"), label=_("Help articles"), url_name="knowledge-portal:home",
                                 audience="end_user", order=60, testid="menu-help"))
         register_scope("knowledge", _("Knowledge base"), _("The knowledge base API."))
+
+        # One schema component per choice set, named after it ("state" and "action" have a set per practice).
+        from django.conf import settings
+
+        settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+            "ArticleStateEnum": "knowledge.choices.ArticleState",
+            "ArticleActionEnum": "knowledge.choices.ArticleAction",
+            "ArticleAudienceEnum": "knowledge.choices.Audience",
+        })
