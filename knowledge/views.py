@@ -35,12 +35,12 @@ def _get_article(request, number):
 @staff_required
 @require_GET
 def article_list(request):
-    filterset = ArticleFilterSet(request.GET or None, queryset=_visible(request).select_related("category").defer(
+    filterset = ArticleFilterSet(request.GET, queryset=_visible(request).select_related("category").defer(
         "search_vector", "symptoms", "cause", "solution"), request=request)
     articles = filterset.qs if filterset.is_valid() else _visible(request).none()
     page = Paginator(articles, 25).get_page(request.GET.get("page"))
     return render(request, "knowledge/list.html", {"filterset": filterset, "page": page},
-                  status=200 if filterset.is_bound is False or filterset.is_valid() else 400)
+                  status=200 if filterset.is_valid() else 400)
 
 
 def _form_data(form):
