@@ -8,3 +8,10 @@ class AdministrationConfig(AppConfig):
 
     name = "administration"
     verbose_name = _("Administration")
+
+    def ready(self):
+        from records.registry import MenuEntry, register_menu, register_urls
+
+        register_urls("desk/administration/", "administration.urls")
+        register_menu(MenuEntry(_("Administration"), _("Administration"), "administration:index", audience="admin",
+                                order=90, testid="nav-administration"))

@@ -9,4 +9,8 @@ class ApiTokensConfig(AppConfig):
     verbose_name = _("API tokens")
 
     def ready(self):
+        from records.registry import register_api
+
         from . import schema  # noqa: F401 - registers the OpenAPI description of the token authentication
+
+        register_api("apitokens.api.urls")

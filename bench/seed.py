@@ -23,7 +23,7 @@ import pgtrigger
 from django.db import DatabaseError, connection, transaction
 
 from core.textsearch import cjk_tokens, latin_part
-from incidents.models import NUMBER_SEQUENCE, Incident, IncidentComment, next_numbers
+from incidents.models import Incident, IncidentComment, next_numbers
 
 SEARCH_FIELDS = ("search_vector", "internal_search_vector")
 SEARCH_COLUMNS = ["public_latin", "public_cjk", "internal_latin", "internal_cjk"]
@@ -228,4 +228,4 @@ def truncate_incidents():
               "incidents_incidentattachmentevent", "incidents_incidentcommentevent", "incidents_incidentevent"]
     with connection.cursor() as cursor:
         cursor.execute(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE")
-        cursor.execute(f"ALTER SEQUENCE {NUMBER_SEQUENCE} RESTART")
+        cursor.execute(f"ALTER SEQUENCE {Incident.kind().sequence} RESTART")

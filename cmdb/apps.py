@@ -16,11 +16,12 @@ class CmdbConfig(AppConfig):
 
     def ready(self):
         # Registered here rather than listed in settings: the app plugs itself in (see CONVENTIONS, "The house").
-        from django.conf import settings
+        from records.registry import MenuEntry, register_api, register_menu, register_schema_enums, register_urls
 
-        overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
-        for name, path in SCHEMA_ENUMS.items():
-            overrides.setdefault(name, path)
+        register_schema_enums(SCHEMA_ENUMS)
+        register_urls("cmdb/", "cmdb.urls")
+        register_api("cmdb.api.urls")
+        register_menu(MenuEntry(_("CMDB"), _("CMDB"), "cmdb:list", order=50))
 
         from apitokens.scopes import register_scope
 

@@ -36,10 +36,36 @@ class IncidentsConfig(AppConfig):
         post_migrate.connect(ensure_priority_matrix, sender=self)
         register_list(QUEUE)
 
-        from records.registry import RecordKind, register_kind
+        from django.conf import settings
+        from django.utils.translation import gettext_lazy
+
+        from records.registry import (
+            MenuEntry,
+            RecordKind,
+            register_api,
+            register_beat,
+            register_kind,
+            register_menu,
+            register_urls,
+        )
 
         from .workflow import WORKFLOW
 
+        register_urls("desk/incidents/", "incidents.urls")
+        register_api("incidents.api.urls")
+        section = gettext_lazy("Incidents")
+        register_menu(MenuEntry(section, gettext_lazy("Incident queue"), "incidents:queue", order=10,
+                                testid="nav-incident-queue"))
+        register_menu(MenuEntry(section, gettext_lazy("Log an incident"), "incidents:create", order=11,
+                                testid="nav-log-incident"))
+        register_menu(MenuEntry(section, gettext_lazy("Priority matrix"), "incidents:priority-matrix",
+                                audience="admin", order=19))
+        register_beat("auto-close-resolved-incidents", "incidents.tasks.auto_close_resolved_incidents",
+                      settings.AUTO_CLOSE_INTERVAL_SECONDS, expires=False)
+        from records.timeline import register_event
+
+        register_event("merged_into", gettext_lazy("Merged into %(number)s."))
+        register_event("merged_in", gettext_lazy("%(number)s was merged into this incident."))
         register_kind(RecordKind(
             key="incident", prefix="INC", model_label="incidents.Incident", workflow=WORKFLOW,
             desk_url="incidents:detail", portal_url="portal:incident-detail", api_scope="incidents"))

@@ -20,6 +20,7 @@ from core.exceptions import Conflict
 from core.roles import is_admin, is_lead, is_staff_member
 from core.textsearch import search_vector
 from records import services as records_services
+from records.timeline import record_event
 
 from . import signals, workflow
 from .attachments import check_upload, safe_filename, sniff_content_type
@@ -398,6 +399,8 @@ def merge_incident(duplicate, *, into, actor):
         duplicate.version += 1
         _save(duplicate)
         signals.send_changed(duplicate, before, "merge")
+        record_event(duplicate, "merged_into", actor=actor, public=True, number=into.number)
+        record_event(into, "merged_in", actor=actor, number=duplicate.number)
         _add_comment_row(into, actor, _("%(number)s (%(title)s) was merged into this incident.")
                          % {"number": duplicate.number, "title": duplicate.title}, internal=True)
         _add_comment_row(duplicate, actor, _("This incident duplicates %(number)s and was merged into it.")

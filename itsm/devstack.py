@@ -280,6 +280,7 @@ class DevStack:
             self.manage("seed_demo", "--quiet", *(["--incidents", size] if size else []))
             self.manage("seed_cmdb_demo")  # the CMDB estate (classes, CIs, relationships)
             self.manage("seed_sla_demo")  # the business calendar, the agreements and clocks for the open incidents
+            self.manage("seed_practices")  # what the other practice apps registered (records.registry)
             log(f"demo data seeded in {time.monotonic() - started:.1f} s")
 
     def start_processes(self, port):

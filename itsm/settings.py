@@ -310,11 +310,9 @@ CELERY_BROKER_TRANSPORT_OPTIONS = {
 CELERY_RESULT_EXPIRES = 3600
 CELERY_TASK_SERIALIZER = "json"
 CELERY_TIMEZONE = TIME_ZONE
+# Practice apps add their periodic tasks from their ready() (records.registry.register_beat).
+AUTO_CLOSE_INTERVAL_SECONDS = env.float("AUTO_CLOSE_INTERVAL_SECONDS", default=300.0)
 CELERY_BEAT_SCHEDULE = {
-    "auto-close-resolved-incidents": {
-        "task": "incidents.tasks.auto_close_resolved_incidents",
-        "schedule": env.float("AUTO_CLOSE_INTERVAL_SECONDS", default=300.0),
-    },
     # SLA warnings, breaches and escalations (sla.escalation). A tick not started within one interval is dropped:
     # the next one does the same work, so a stopped worker does not come back to a pile of scans.
     "sla-scan": {

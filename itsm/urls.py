@@ -25,14 +25,8 @@ urlpatterns = [
     path("accounts/saml/<str:organization_slug>/acs/finish/", identity_views.saml_finish_acs, name="saml_finish_acs"),
     path("accounts/", include("allauth.urls")),  # second factors (2fa/), single sign-on (oidc/, saml/)
     path("i18n/", include("django.conf.urls.i18n")),
-    path("desk/incidents/", include("incidents.urls")),
     path("attachments/<int:pk>/", incident_views.attachment_download, name="attachment-download"),
-    path("portal/", include("servicedesk.portal_urls")),
-    path("cmdb/", include("cmdb.urls")),
-    path("sla/dashboard/", include("sla.dashboard.urls")),
-    path("sla/", include("sla.desk.urls")),  # calendars and agreements; after sla/dashboard/ so as not to shadow it
-    path("desk/administration/", include("administration.urls")),
-    *page_patterns(),  # what practice apps registered (records.registry)
+    *page_patterns(),  # the practice apps' pages, as they registered them (records.registry)
     path("api/v1/", include("itsm.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", API_DOCS_POLICY(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),

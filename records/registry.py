@@ -6,7 +6,8 @@ schedule entries and demo seeders. Nothing central is edited when an app is adde
     register_api("problems.api.urls")                        API routes under /api/v1/
     register_menu(MenuEntry(...))                            the navigation bar
     register_beat("problem-trends", "problems.tasks.propose_candidates", seconds)
-    register_seeder("problems.demo.seed", order=50)          `manage.py seed_demo` calls these in order
+    register_seeder("problems.demo.seed", order=50)          `make run` seeds these (seed_practices), in order
+    register_schema_enums({"ProblemStateEnum": "problems.choices.State"})      OpenAPI enum component names
 """
 
 from dataclasses import dataclass, field
@@ -110,6 +111,13 @@ def register_beat(name, task, seconds, *, expires=True):
     BEAT[name] = entry
     # Celery reads the settings' dict when beat starts, after every app is ready: the entry is there by then.
     settings.CELERY_BEAT_SCHEDULE[name] = entry
+
+
+def register_schema_enums(names):
+    """{component name: dotted path of a choices class}: the OpenAPI enum names of an app's choice sets."""
+    overrides = settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {})
+    for name, dotted in names.items():
+        overrides.setdefault(name, dotted)
 
 
 def register_seeder(dotted_path, order=100):

@@ -17,6 +17,7 @@ def test_picker_question_reason_and_resolution(live_server, browser, transaction
     base = live_server.url
 
     desk, desk_errors = signed_in_page(browser, base, "agent")
+    desk.click("nav button:has-text('Incidents')")  # the menu's Incidents section opens
     desk.click("nav >> text=Log an incident")
     desk.click("#id_requester_search")
     desk.keyboard.type("0013 8000")  # the caller gives their phone number

@@ -33,7 +33,8 @@ def test_required_security_key_registered_then_used_to_sign_in(live_server, brow
     log_in(page, base, "bob")
     page.wait_for_selector("[data-testid=mfa-section]")
     assert "Your role requires two-factor authentication" in page.inner_text("[data-testid=mfa-section]")
-    page.click("text=Incident queue")  # the desk stays closed until a factor is set up
+    page.click("nav button:has-text('Incidents')")
+    page.click("nav >> text=Incident queue")  # the desk stays closed until a factor is set up
     page.wait_for_selector("[data-testid=mfa-section]")
 
     page.click("text=Add a security key")
@@ -44,7 +45,8 @@ def test_required_security_key_registered_then_used_to_sign_in(live_server, brow
     assert len(credentials_on_key()) == 1
     page.click("[data-testid=user-menu]")  # Preferences
     assert page.inner_text("[data-testid=mfa-keys]") == "1 key"
-    page.click("text=Incident queue")
+    page.click("nav button:has-text('Incidents')")
+    page.click("nav >> text=Incident queue")
     page.wait_for_selector("[data-testid=queue-table]")
 
     page.click("nav button:has-text('Log out')")

@@ -71,7 +71,8 @@ class Visit:
         """Every page the navigation bar links to (a page added to the menu is checked without a change here)."""
         self.page.goto(self.base + "/")
         links = self.page.eval_on_selector_all(
-            "nav a.nav-link[href^='/'], nav a.navbar-brand[href^='/']", "els => els.map(a => a.getAttribute('href'))")
+            "nav a.nav-link[href^='/'], nav a.dropdown-item[href^='/'], nav a.navbar-brand[href^='/']",
+            "els => els.map(a => a.getAttribute('href'))")
         for path in dict.fromkeys(links):
             self.open(path)
         return links

@@ -26,6 +26,7 @@ def test_period_select_and_chart_labels(live_server, browser, transactional_db, 
     for name in (LONG, "Printing", "财务系统（总部）报销与预算管理平台"):
         b.clock(Metric.RESPONSE, "met", now - timedelta(days=2), service=ServiceFactory(name=name))
     page, errors = signed_in_page(browser, live_server.url, "boss")
+    page.click("nav button:has-text('SLA')")  # the menu's SLA section opens
     page.click("nav >> text=SLA dashboard")
     page.wait_for_selector("[data-testid=period]")
     shown = page.inner_text("[data-testid=period]")
