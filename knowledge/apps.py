@@ -8,7 +8,7 @@ class KnowledgeConfig(AppConfig):
 
     def ready(self):
         from apitokens.scopes import register_scope
-        from records.registry import MenuEntry, register_api, register_menu, register_urls
+        from records.registry import MenuEntry, register_api, register_menu, register_schema_enums, register_urls
 
         register_urls("desk/knowledge/", "knowledge.urls", "knowledge")
         register_urls("portal/knowledge/", "knowledge.portal_urls", "knowledge-portal")
@@ -20,9 +20,7 @@ class KnowledgeConfig(AppConfig):
         register_scope("knowledge", _("Knowledge base"), _("The knowledge base API."))
 
         # One schema component per choice set, named after it ("state" and "action" have a set per practice).
-        from django.conf import settings
-
-        settings.SPECTACULAR_SETTINGS.setdefault("ENUM_NAME_OVERRIDES", {}).update({
+        register_schema_enums({
             "ArticleStateEnum": "knowledge.choices.ArticleState",
             "ArticleActionEnum": "knowledge.choices.ArticleAction",
             "ArticleAudienceEnum": "knowledge.choices.Audience",
