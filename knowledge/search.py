@@ -15,6 +15,10 @@ from core.textsearch import _CJK_RUN, cjk_tokens, latin_part, search_query, sear
 from .models import Article, ArticleRevision
 
 SUGGESTIONS = 5
+# Suggestions rank at most this many matching articles: a word of two letters or characters can match thousands, and
+# ranking them all (every row's vector read) costs far more than the 50 ms a keystroke may take. The next keystroke
+# narrows the matches, and from a few words on every match is ranked.
+CANDIDATES = 200
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -65,8 +69,10 @@ def suggest(queryset, text, limit=SUGGESTIONS):
         query = _typing_query(text, every=every)
         if query is None:
             return []
-        rows = list(queryset.filter(search_vector=query).exclude(pk__in=[a.pk for a in found]).annotate(
-            rank=SearchRank(F("search_vector"), query)).order_by("-rank", "-helpful_count", "-id")[:limit - len(found)])
+        matching = queryset.filter(search_vector=query).exclude(pk__in=[a.pk for a in found])
+        candidates = matching.order_by().values("pk")[:CANDIDATES]
+        rows = list(queryset.filter(pk__in=candidates).annotate(rank=SearchRank(F("search_vector"), query)).order_by(
+            "-rank", "-helpful_count", "-id")[:limit - len(found)])
         found.extend(rows)
         if len(found) >= limit:
             break

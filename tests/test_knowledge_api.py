@@ -88,8 +88,8 @@ class TestSuggestions(ArticleEndpoint):
 
 
 def test_create_and_answer_with_the_article(cast):
-    response = api_client(cast.agent).post("/api/v1/knowledge/articles/", {
-        "title": "打印机卡纸", "symptoms": "纸卡住了", "solution": "**打开**纸盒。", "tags": ["Printer"]}, format="json")
+    data = {"title": "打印机卡纸", "symptoms": "纸卡住了", "solution": "**打开**纸盒。", "tags": ["Printer"]}
+    response = api_client(cast.agent).post("/api/v1/knowledge/articles/", data, format="json")
     assert response.status_code == 201, response.json()
     body = response.json()
     assert body["number"].startswith("KB-") and body["state"] == "draft" and body["tags"] == ["printer"]

@@ -10,7 +10,8 @@ from tests.knowledge_helpers import published_article
 @pytest.fixture
 def library(cast):
     return {
-        "printer": published_article(cast, title="打印机无法打印", symptoms="打印机显示卡纸", solution="取出卡住的纸。"),
+        "printer": published_article(cast, title="打印机无法打印", symptoms="打印机显示卡纸",
+                                     solution="取出卡住的纸。"),
         "vpn": published_article(cast, title="VPN disconnects every hour", symptoms="The VPN client drops.",
                                  solution="Update the VPN client."),
         "mail": published_article(cast, title="Outlook keeps asking for a password", solution="Clear credentials.",
