@@ -213,6 +213,9 @@ def main(argv=None):
                          query_paths=[("printer does n", portal + quote("printer does n"))]),
         measure.Scenario("API suggestions, typing both", "GET", typing(api, [*zh, *en]), "token",
                          query_paths=[("vpn client", api + quote("vpn client"))]),
+        # The same request with nothing to search yet (one letter): what the request costs without the search.
+        measure.Scenario("Portal suggestions, one letter (baseline)", "GET", portal + "a", "session",
+                         query_paths=[("a", portal + "a")]),
     ]
     for scenario in scenarios:
         counts = {}

@@ -19,6 +19,7 @@ SUGGESTIONS = 5
 # ranking them all (every row's vector read) costs far more than the 50 ms a keystroke may take. The next keystroke
 # narrows the matches, and from a few words on every match is ranked.
 CANDIDATES = 200
+MIN_PREFIX = 3
 _WORD = re.compile(r"\w+", re.UNICODE)
 
 
@@ -48,9 +49,13 @@ def _typing_query(text, *, every):
     them (`every`) or any."""
     joiner = " & " if every else " | "
     latin = _WORD.findall(latin_part(text).replace("_", " "))
+    if len(latin) > 1 and len(latin[-1]) < MIN_PREFIX:
+        # "printer d": a one- or two-letter prefix matches half the dictionary (and costs the index as much);
+        # wait for the next letter.
+        latin = latin[:-1]
     query = None
     if latin:
-        terms = [f"{w}" for w in latin[:-1]] + [f"{latin[-1]}:*"]
+        terms = [*latin[:-1], f"{latin[-1]}:*"]
         query = SearchQuery(joiner.join(terms), config="english", search_type="raw")
     grams = []
     for run in _CJK_RUN.findall(text):
