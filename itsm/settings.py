@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "cmdb",
     "apitokens",
     "administration",
+    "known_errors",
     "knowledge",
 ]
 

@@ -16,6 +16,7 @@ from django.apps import apps
 from django.conf import settings
 
 KINDS = {}
+_BY_LABEL = {}
 URLS = []
 API_URLS = []
 MENU = []
@@ -71,6 +72,7 @@ def register_kind(kind):
     if kind.key in KINDS or any(k.prefix == kind.prefix for k in KINDS.values()):
         raise ValueError(f"record kind {kind.key} ({kind.prefix}) registered twice")
     KINDS[kind.key] = kind
+    _BY_LABEL[kind.model_label] = kind
 
 
 def kind(key):
@@ -78,12 +80,12 @@ def kind(key):
 
 
 def kind_of(model_or_record):
-    """The kind of a model class or record instance."""
+    """The kind of a model class or record instance (asked for every row shown: one dictionary lookup)."""
     label = model_or_record._meta.label
-    for registered in KINDS.values():
-        if registered.model_label == label:
-            return registered
-    raise LookupError(f"{label} is not a registered record kind")
+    try:
+        return _BY_LABEL[label]
+    except KeyError:
+        raise LookupError(f"{label} is not a registered record kind") from None
 
 
 def kind_for_number(number):
