@@ -1,6 +1,7 @@
 """Desk pages of the knowledge base: the article list, an article with its review actions and revisions, writing and
 editing, and the incident page's panel (suggested articles; "Make an article" from a resolution)."""
 
+from django.apps import apps
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.shortcuts import get_object_or_404, redirect, render
@@ -151,6 +152,20 @@ def from_incident(request, number):
         return redirect("incidents:detail", number=incident.number)
     messages.success(request, _("Draft %(number)s was made from %(incident)s.")
                      % {"number": article.number, "incident": incident.number})
+    return redirect("knowledge:edit", number=article.number)
+
+
+@staff_required
+@require_POST
+def from_known_error(request, number):
+    """ "Make an article" on a known error's page: a draft from its symptoms, root cause and workaround."""
+    known_error = get_object_or_404(apps.get_model("known_errors", "KnownError").objects.visible_to(request.user),
+                                    number=normalise_number("KE", number))
+    article, status = run_service(request, lambda: services.article_from_known_error(known_error, request.user))
+    if article is None:
+        return redirect("known_errors:detail", number=known_error.number)
+    messages.success(request, _("Draft %(number)s was made from %(incident)s.")
+                     % {"number": article.number, "incident": known_error.number})
     return redirect("knowledge:edit", number=article.number)
 
 

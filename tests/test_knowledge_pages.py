@@ -89,3 +89,38 @@ def test_pages_in_chinese(cast, as_user):
     page = client.get(f"/portal/knowledge/{article.number}/", {"from": "report"}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     html = page.content.decode()
     assert "问题已解决" in html and "这篇文章有帮助吗？" in html
+
+
+def test_make_an_article_from_a_known_error_page_and_api(cast, as_user):
+    from known_errors.testing import make_known_error
+    from tests.api_mixins import api_client
+
+    known_error = make_known_error(cast.agent, publish_as=cast.lead)
+    client = as_user(cast.agent)
+    assert 'data-testid="make-article"' in client.get(f"/desk/known-errors/{known_error.number}/").content.decode()
+    response = client.post(f"/desk/knowledge/from-known-error/{known_error.number}/")
+    article = Article.objects.get()
+    assert response.url == f"/desk/knowledge/{article.number}/edit/"
+    assert (article.solution, article.cause, article.source_record) == (
+        "Use the manual feed tray.", "Worn feed rollers.", known_error.number)
+    response = api_client(cast.agent2).post("/api/v1/knowledge/articles/from-known-error/",
+                                            {"number": known_error.number.lower()}, format="json")
+    assert response.status_code == 201 and response.json()["number"] == article.number  # the same draft
+    assert api_client(cast.end_user).post("/api/v1/knowledge/articles/from-known-error/",
+                                          {"number": known_error.number}, format="json").status_code == 404
+    assert as_user(cast.end_user).post(f"/desk/knowledge/from-known-error/{known_error.number}/").status_code == 403
+
+
+def test_make_an_article_from_an_incident_through_the_api(cast):
+    from incidents import services as incident_services
+    from tests.api_mixins import api_client
+
+    incident = incident_services.create_incident(actor=cast.end_user, title="Scanner sends no mail")
+    url = "/api/v1/knowledge/articles/from-incident/"
+    response = api_client(cast.agent).post(url, {"number": incident.number}, format="json")
+    assert response.status_code == 400 and "incident" in response.json()
+    incident_services.take_incident(incident, actor=cast.agent)
+    incident_services.resolve_incident(incident, actor=cast.agent, resolution_code="solved",
+                                       resolution_notes="Set the SMTP relay on the scanner.")
+    response = api_client(cast.agent).post(url, {"number": incident.number}, format="json")
+    assert response.status_code == 201 and response.json()["solution"] == "Set the SMTP relay on the scanner."

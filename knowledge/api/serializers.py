@@ -148,3 +148,7 @@ class ArticleErrorSerializer(ErrorSerializer):
     state = serializers.ChoiceField(choices=ArticleState.choices, required=False)
     allowed = serializers.ListField(child=serializers.ChoiceField(choices=ArticleAction.choices), required=False)
     current_version = serializers.IntegerField(required=False)
+
+
+class ArticleSourceSerializer(StrictFieldsMixin, serializers.Serializer):
+    number = serializers.CharField(max_length=30, help_text=_("The number of the record the draft is made from."))

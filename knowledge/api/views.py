@@ -1,6 +1,8 @@
 """The knowledge API: every read through `Article.objects.visible_to`, every change through knowledge.services."""
 
+from django.apps import apps
 from django.db.models import Prefetch
+from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django_filters.rest_framework import DjangoFilterBackend
@@ -13,11 +15,12 @@ from rest_framework.views import APIView
 
 from core.api.serializers import ErrorSerializer
 from core.api.views import VisibleQuerysetMixin
+from core.numbering import normalise_number
 
 from .. import services
 from ..choices import ArticleAction
 from ..filtersets import ArticleFilterSet
-from ..models import Article, ArticleRevision
+from ..models import PREFIX, Article, ArticleRevision
 from ..search import suggest
 from ..workflow import allowed_actions
 from .serializers import (
@@ -25,6 +28,7 @@ from .serializers import (
     ArticleDetailSerializer,
     ArticleErrorSerializer,
     ArticleSerializer,
+    ArticleSourceSerializer,
     ArticleUpdateSerializer,
     ArticleWriteSerializer,
     SuggestionSerializer,
@@ -66,10 +70,6 @@ class ArticleViewSet(VisibleQuerysetMixin, mixins.ListModelMixin, mixins.Retriev
         return queryset
 
     def get_object(self):
-        from core.numbering import normalise_number
-
-        from ..models import PREFIX
-
         self.kwargs[self.lookup_field] = normalise_number(PREFIX, self.kwargs[self.lookup_field])
         return super().get_object()
 
@@ -133,6 +133,28 @@ class ArticleViewSet(VisibleQuerysetMixin, mixins.ListModelMixin, mixins.Retriev
         data = self._validated(VoteSerializer)
         article = services.vote(article, user=request.user, helpful=data["helpful"])
         return Response({"helpful_count": article.helpful_count, "not_helpful_count": article.not_helpful_count})
+
+    @extend_schema(summary=_("Draft an article from a resolved incident's resolution (staff)"),
+                   request=ArticleSourceSerializer, responses={201: ArticleDetailSerializer, **_ERRORS})
+    @action(detail=False, methods=["post"], url_path="from-incident", filter_backends=[], pagination_class=None)
+    def from_incident(self, request):
+        number = self._validated(ArticleSourceSerializer)["number"]
+        incident = get_object_or_404(apps.get_model("incidents", "Incident").objects.visible_to(request.user),
+                                     number=normalise_number("INC", number))
+        return self._made(services.article_from_incident(incident, actor=request.user))
+
+    @extend_schema(summary=_("Draft an article from a known error's symptoms, root cause and workaround (staff)"),
+                   request=ArticleSourceSerializer, responses={201: ArticleDetailSerializer, **_ERRORS})
+    @action(detail=False, methods=["post"], url_path="from-known-error", filter_backends=[], pagination_class=None)
+    def from_known_error(self, request):
+        number = self._validated(ArticleSourceSerializer)["number"]
+        known_error = get_object_or_404(apps.get_model("known_errors", "KnownError").objects.visible_to(request.user),
+                                        number=normalise_number("KE", number))
+        return self._made(services.article_from_known_error(known_error, request.user))
+
+    def _made(self, article):
+        location = self.reverse_action("detail", kwargs={"number": article.number})
+        return self._detail(article, status.HTTP_201_CREATED, headers={"Location": location})
 
     http_method_names = ["get", "post", "patch", "head", "options"]
 
