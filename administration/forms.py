@@ -11,6 +11,7 @@ from cmdb.models import AttributeDefinition, CIClass
 from core.forms import StyledFormMixin
 from core.models import AssignmentGroup, Organisation, User
 from core.roles import Role
+from records.models import ReplyTemplate
 from servicedesk.models import Category, Service
 
 
@@ -92,7 +93,7 @@ class MemberForm(StyledFormMixin, forms.Form):
 class ServiceForm(ServiceValidatedForm):
     class Meta:
         model = Service
-        fields = ["name", "description", "support_group", "is_active"]
+        fields = ["name", "description", "support_group", "is_active", "is_critical"]
         widgets = {"description": forms.Textarea(attrs={"rows": 3})}
 
 
@@ -139,3 +140,20 @@ class AttributeForm(ServiceValidatedForm):
     class Meta:
         model = AttributeDefinition
         fields = ["key", "label", "type", "required", "unique", "choices", "help_text", "position"]
+
+
+class ReplyTemplateForm(ServiceValidatedForm):
+    """A group's template, someone's personal one, or (neither) everyone's."""
+
+    class Meta:
+        model = ReplyTemplate
+        fields = ["name", "group", "owner", "body_en", "body_zh"]
+        widgets = {"body_en": forms.Textarea(attrs={"rows": 4}), "body_zh": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"body_en": _("Placeholders: {requester} {number} {title} {agent} {due}"),
+                      "group": _("Empty for everyone's template (or a personal one).")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = staff_people()
+        self.fields["group"].queryset = AssignmentGroup.objects.filter(is_active=True).order_by("name")
+

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from apitokens.models import ApiToken
 from cmdb import class_services
@@ -15,6 +16,8 @@ from core import services as core_services
 from core.api.filtersets import UserFilterSet
 from core.models import AssignmentGroup, Organisation, User
 from core.roles import Role, roles_of
+from records import reply_templates
+from records.models import ReplyTemplate
 from servicedesk import services as desk_services
 from servicedesk.models import Category, Service
 
@@ -131,6 +134,7 @@ SECTIONS = {section.key: section for section in [
             Column(_("Name"), lambda s: s.name),
             Column(_("Support group"), lambda s: s.support_group or ""),
             Column(_("Active"), lambda s: _yes_no(s.is_active)),
+            Column(pgettext_lazy("service", "Critical"), lambda s: _yes_no(s.is_critical)),
         ),
         create_form=forms.ServiceForm, edit_form=forms.ServiceForm, create_label=_("Add a service"),
         create=lambda actor, **c: desk_services.create_service(actor=actor, **c),
@@ -180,6 +184,21 @@ SECTIONS = {section.key: section for section in [
             Column(_("State"), _token_state),
         ),
         row_actions_template="administration/partials/token_revoke.html",
+    ),
+    Section(
+        key="reply-templates", title=_("Reply templates"),
+        description=_("Canned answers in English and Chinese, for a group, one agent, or everyone."),
+        queryset=lambda: ReplyTemplate.objects.select_related("group", "owner").order_by("name", "id"),
+        search=("name", "body_en", "body_zh"),
+        columns=(
+            Column(_("Name"), lambda t: t.name),
+            Column(_("For"), lambda t: t.group or t.owner or _("everyone")),
+            Column(_("Chinese text"), lambda t: _yes_no(t.body_zh.strip())),
+        ),
+        create_form=forms.ReplyTemplateForm, edit_form=forms.ReplyTemplateForm, create_label=_("Add a reply template"),
+        create=lambda actor, **c: reply_templates.create_reply_template(actor=actor, **c),
+        update=lambda obj, actor, stamp, **c: reply_templates.update_reply_template(obj, actor=actor, stamp=stamp,
+                                                                                    **c),
     ),
 ]}
 

@@ -12,6 +12,7 @@ class Role:
     TEAM_LEAD = "team_lead"
     MANAGER = "manager"
     ADMIN = "administrator"
+    PROBLEM_MANAGER = "problem_manager"
 
     LABELS = {
         END_USER: _("End user"),
@@ -19,8 +20,9 @@ class Role:
         TEAM_LEAD: _("Team lead"),
         MANAGER: _("Manager"),
         ADMIN: _("Administrator"),
+        PROBLEM_MANAGER: _("Problem manager"),
     }
-    STAFF = (AGENT, TEAM_LEAD, MANAGER, ADMIN)
+    STAFF = (AGENT, TEAM_LEAD, MANAGER, ADMIN, PROBLEM_MANAGER)
     LEADS = (TEAM_LEAD, MANAGER, ADMIN)
 
 

@@ -58,6 +58,8 @@ class IncidentsConfig(AppConfig):
                                 testid="nav-incident-queue"))
         register_menu(MenuEntry(section, gettext_lazy("Log an incident"), "incidents:create", order=11,
                                 testid="nav-log-incident"))
+        register_menu(MenuEntry(section, gettext_lazy("Major incidents"), "incidents:major-list", order=12,
+                                testid="nav-major-incidents"))
         register_menu(MenuEntry(section, gettext_lazy("Priority matrix"), "incidents:priority-matrix",
                                 audience="admin", order=19))
         register_beat("auto-close-resolved-incidents", "incidents.tasks.auto_close_resolved_incidents",
@@ -69,6 +71,13 @@ class IncidentsConfig(AppConfig):
         register_kind(RecordKind(
             key="incident", prefix="INC", model_label="incidents.Incident", workflow=WORKFLOW,
             desk_url="incidents:detail", portal_url="portal:incident-detail", api_scope="incidents"))
+
+        from . import major  # registers the major-incident timeline events; proposes majors on P1s (below)
+        from .models import Incident
+        from .signals import incident_changed, incident_created
+
+        incident_created.connect(major._on_created, sender=Incident, dispatch_uid="major-proposal-created")
+        incident_changed.connect(major._on_changed, sender=Incident, dispatch_uid="major-proposal-changed")
 
         from apitokens.scopes import register_scope
 

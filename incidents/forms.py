@@ -1,10 +1,12 @@
 """Forms of the agent desk. They only collect and clean input; the services decide and save."""
 
 from django import forms
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import MultipleFileField, StyledFormMixin
 from core.models import AssignmentGroup, User
+from records import effort
 from servicedesk.models import Category, Service
 
 from . import bulk
@@ -90,7 +92,15 @@ class TransitionForm(StyledFormMixin, forms.Form):
 class CommentForm(StyledFormMixin, forms.Form):
     body = forms.CharField(label=_("Message"), widget=forms.Textarea(attrs={"rows": 4}), help_text=_("Markdown"))
     internal = forms.BooleanField(label=_("Internal note (not shown to the requester)"), required=False)
+    minutes = forms.CharField(label=_("Time spent (minutes)"), required=False, max_length=10,
+                              widget=forms.TextInput(attrs={"inputmode": "numeric"}))
     attachments = MultipleFileField(label=_("Attachments"))
+
+    def clean_minutes(self):
+        try:
+            return effort.clean_minutes(self.cleaned_data.get("minutes"))
+        except DjangoValidationError as error:
+            raise forms.ValidationError(error.message_dict["minutes"]) from None
 
 
 class MergeForm(StyledFormMixin, forms.Form):

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from records.models import Attachment, Comment, Record
 from records.numbering import next_numbers as _next_numbers
@@ -196,3 +197,42 @@ class IncidentConfigurationItem(models.Model):
     def __str__(self):
         return f"{self.incident_id} → {self.configuration_item_id} ({self.link})"
 
+
+
+class MajorStatus(models.TextChoices):
+    PROPOSED = "proposed", pgettext_lazy("major incident", "Proposed")
+    DISMISSED = "dismissed", _("Proposal dismissed")
+    ACTIVE = "active", _("Major incident")
+    REVIEWED = "reviewed", pgettext_lazy("major incident", "Reviewed")
+
+
+@pghistory.track()
+class MajorIncident(models.Model):
+    """The major-incident process around one incident (incidents.major): proposed (a P1 on a critical service),
+    declared by a lead with a manager, and closed only after its review (which raises a problem)."""
+
+    incident = models.OneToOneField(Incident, verbose_name=_("incident"), on_delete=models.CASCADE,
+                                    related_name="major")
+    status = models.CharField(pgettext_lazy("major incident", "status"), max_length=20, choices=MajorStatus.choices,
+                              default=MajorStatus.PROPOSED)
+    proposed_at = models.DateTimeField(pgettext_lazy("major incident", "proposed"), null=True, blank=True)
+    manager = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("major-incident manager"),
+                                on_delete=models.PROTECT, null=True, blank=True, related_name="managed_majors")
+    declared_at = models.DateTimeField(pgettext_lazy("major incident", "declared"), null=True, blank=True)
+    declared_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=pgettext_lazy("major incident", "declared by"))
+    summary = models.TextField(_("summary"), blank=True)
+    review = models.TextField(pgettext_lazy("major incident", "review"), blank=True)
+    reviewed_at = models.DateTimeField(pgettext_lazy("major incident", "reviewed"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True,
+                                    related_name="+", verbose_name=pgettext_lazy("major incident", "reviewed by"))
+    problem_id = models.BigIntegerField(_("problem raised"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-declared_at", "-proposed_at", "-id"]
+        verbose_name = _("major incident")
+        verbose_name_plural = _("major incidents")
+        indexes = [models.Index(fields=["status"], name="major_incident_status")]
+
+    def __str__(self):
+        return f"{self.incident_id} ({self.status})"

@@ -10,7 +10,7 @@ import pghistory
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -25,7 +25,15 @@ from records.timeline import record_event
 from . import signals, workflow
 from .attachments import check_upload, safe_filename, sniff_content_type
 from .choices import FINAL_STATES, OPEN_STATES, Action, Channel, Impact, Priority, ResolutionCode, State, Urgency
-from .models import Incident, IncidentAttachment, IncidentComment, PriorityMatrixEntry, next_numbers
+from .models import (
+    Incident,
+    IncidentAttachment,
+    IncidentComment,
+    MajorIncident,
+    MajorStatus,
+    PriorityMatrixEntry,
+    next_numbers,
+)
 from .workflow import WORKFLOW
 
 # Actions that need words to the requester, kept as a public reply: what the desk waits for, why it is reopened.
@@ -140,6 +148,10 @@ def update_incident(incident, *, actor, version, **changes):
                 raise Conflict(_("A closed or cancelled incident cannot be edited."))
             if "parent" in changes:
                 _check_parent(incident, changes["parent"])
+            # Making an incident major (or no longer major) is a lead's decision, as declaring one is (incidents.major).
+            if "is_major" in changes and bool(changes["is_major"]) != incident.is_major and \
+                    workflow.LEAD not in workflow.actor_kinds(actor, incident):
+                raise PermissionDenied(_("Only a team lead may declare a major incident."))
             for name, value in changes.items():
                 setattr(incident, name, value)
             incident.priority = PriorityMatrixEntry.priority_for(incident.impact, incident.urgency)
@@ -268,8 +280,15 @@ def _set_closed(incident, now):
     incident.closed_at = now
 
 
+def _close(incident, now):
+    from .major import check_may_close  # a major incident closes only after its review
+
+    check_may_close(incident)
+    _set_closed(incident, now)
+
+
 def close_incident(incident, *, actor, version=None, comment=""):
-    return _move(incident, Action.CLOSE, actor=actor, version=version, comment=comment, apply=_set_closed)
+    return _move(incident, Action.CLOSE, actor=actor, version=version, comment=comment, apply=_close)
 
 
 def cancel_incident(incident, *, actor, version=None, comment=""):
@@ -421,6 +440,9 @@ def auto_close_resolved(now=None):
             batch = list(
                 Incident.objects.select_for_update(skip_locked=True)
                 .filter(state__in=rule.sources, resolved_at__lte=cutoff)
+                # A major incident is closed only after its review (incidents.major).
+                .exclude(Q(is_major=True) & ~Q(pk__in=MajorIncident.objects.filter(status=MajorStatus.REVIEWED)
+                                                .values("incident_id")))
                 .order_by("resolved_at")[:200]
             )
             for incident in batch:

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
+from django.db import transaction
 from django.db.models import Q
 from django.forms import ModelChoiceField
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,6 +16,7 @@ from core.models import AssignmentGroup, User
 from core.numbering import normalise_number
 from core.ratelimit import limit_creations
 from core.views_helpers import run_service
+from records.effort import log_time
 
 from . import services, workflow
 from .attachments import download_response
@@ -186,13 +188,21 @@ def comment(request, number):
     status = 400
     if form.is_valid():
         data = form.cleaned_data
-        result, status = run_service(request, lambda: services.add_comment(
-            incident, actor=request.user, body=data["body"], internal=data["internal"],
-            attachments=data["attachments"]), form=form)
+        result, status = run_service(request, lambda: _comment_with_time(incident, request.user, data), form=form)
         if result is not None:
             messages.success(request, _("Internal note added.") if data["internal"] else _("Reply sent."))
             return redirect("incidents:detail", number=number)
     return _render_detail(request, number, status=status, forms={"comment": form})
+
+
+def _comment_with_time(incident, actor, data):
+    """The reply or note and the time spent on it, in one transaction: a refused time entry keeps no reply."""
+    with transaction.atomic():
+        comment = services.add_comment(incident, actor=actor, body=data["body"], internal=data["internal"],
+                                       attachments=data["attachments"])
+        if data.get("minutes"):
+            log_time(incident, actor=actor, minutes=data["minutes"], comment=comment)
+    return comment
 
 
 @staff_required

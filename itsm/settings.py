@@ -97,6 +97,7 @@ INSTALLED_APPS = [
     "identity",
     "servicedesk",
     "incidents",
+    "problems",
     "sla",
     "cmdb",
     "apitokens",

@@ -5,8 +5,8 @@ from .models import Category, Service
 
 @admin.register(Service)
 class ServiceAdmin(admin.ModelAdmin):
-    list_display = ("name", "support_group", "is_active")
-    list_filter = ("is_active", "support_group")
+    list_display = ("name", "support_group", "is_active", "is_critical")
+    list_filter = ("is_active", "is_critical", "support_group")
     search_fields = ("name",)
 
 

@@ -3,6 +3,7 @@
 import pghistory
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.models import AssignmentGroup, TimeStampedModel
 
@@ -18,6 +19,8 @@ class Service(TimeStampedModel):
         related_name="services",
     )
     is_active = models.BooleanField(_("active"), default=True)
+    # A P1 incident on a critical service is proposed to the leads as a major incident (incidents.major).
+    is_critical = models.BooleanField(pgettext_lazy("service", "critical"), default=False)
 
     class Meta:
         ordering = ["name"]

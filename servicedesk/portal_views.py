@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from core.idempotency import idempotent_form_post
 from core.ratelimit import limit_creations
 from core.views_helpers import run_service
-from incidents import services
+from incidents import major, services
 from incidents.choices import OPEN_STATES, Action, Channel
 from incidents.models import Incident, IncidentAttachment, IncidentComment
 from incidents.workflow import allowed_actions
@@ -44,7 +44,8 @@ def home(request):
     page = Paginator(incidents.order_by("-updated_at", "-id"), 20).get_page(request.GET.get("page"))
     for incident in page:
         incident.resolution_expectation = sla_customer.expectation(incident, Metric.RESOLUTION)
-    return render(request, "portal/home.html", {"page": page, "show": show})
+    return render(request, "portal/home.html", {"page": page, "show": show,
+                                                "major_incidents": major.ongoing_for(request.user)})
 
 
 @login_required

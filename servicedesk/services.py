@@ -9,7 +9,7 @@ from core.stamps import check_stamp
 
 from .models import Category, Service
 
-SERVICE_FIELDS = ("name", "description", "support_group", "is_active")
+SERVICE_FIELDS = ("name", "description", "support_group", "is_active", "is_critical")
 CATEGORY_FIELDS = ("name", "parent", "default_group", "is_active")
 
 

@@ -74,6 +74,15 @@ class Crawl:
     operated: set = field(default_factory=set)  # forms already operated (shared between people: same form, once)
     pending: int = 0
     answers: list = field(default_factory=list)  # (method, url, status, resource type) since the last reset
+    # Which action each request in flight belongs to: Playwright hands its events to Python only when the crawler next
+    # calls it, so an answer to an earlier action (a slow bulk POST sent twice on a loaded machine) can arrive after
+    # the next action's reset and would be judged against a page that never saw it ("answered 400 and the page shows
+    # no reason"). Only requests started since the last reset are judged.
+    generation: int = 0
+    started_in: dict = field(default_factory=dict)
+    # While a page is being opened, a POST can only be the previous action's (a submit the loaded browser started
+    # late, after the crawler had given up on it): it is not the new page's to answer for.
+    opening: bool = False
 
     def __post_init__(self):
         page = self.page
@@ -93,13 +102,20 @@ class Crawl:
         if message.type == "error" and not message.text.startswith(IGNORED_CONSOLE):
             self.problem(f"console error: {message.text}")
 
+    def reset(self):
+        """Forget the answers so far: what follows is judged on the requests it starts."""
+        self.generation += 1
+        self.answers.clear()
+
     def _started(self, request):
         self.pending += 1
+        self.started_in[request] = -1 if self.opening and request.method != "GET" else self.generation
 
     def _finished(self, request):
         self.pending -= 1
+        current = self.started_in.pop(request, self.generation) == self.generation
         response = request.response()
-        if request.url.startswith(self.base) and response is not None:
+        if current and request.url.startswith(self.base) and response is not None:
             self.answers.append((request.method, request.url, response.status, request.resource_type,
                                  request.headers.get("hx-request") == "true"))
             if response.status >= 400 and request.resource_type not in ("document", "xhr", "fetch"):
@@ -107,6 +123,7 @@ class Crawl:
 
     def _failed(self, request):
         self.pending -= 1
+        self.started_in.pop(request, None)
         if request.url.startswith(self.base) and not (request.failure or "").startswith(IGNORED_FAILURES):
             self.problem(f"{request.method} {request.url} failed: {request.failure}")
 
@@ -126,12 +143,16 @@ class Crawl:
     # --- visiting ------------------------------------------------------------------------------------------
     def open(self, path):
         """Go to `path`; None when it is not a page (a download or an endpoint for forms), else its status."""
-        self.answers.clear()
+        self.settle()  # what the previous action sent answers before the page goes away
+        self.reset()
+        self.opening = True
         try:
             response = self.page.goto(urljoin(self.base, path), wait_until="load")
         except PlaywrightError:  # a download, an empty answer (204, 405): not a page; its status still counts
             status = self.page.request.get(urljoin(self.base, path), max_redirects=0).status
             return status if status >= 400 else None  # a download that worked is not a page to look at
+        finally:
+            self.opening = False
         self.settle()
         return response.status if response else None
 
@@ -221,7 +242,7 @@ class Crawl:
         for select in form.locator("select:visible:enabled").all() if try_options else []:
             values = select.locator("option").evaluate_all("os => os.map(o => o.value)")
             for value in (values[:MAX_OPTIONS - 1] + values[-1:]) if len(values) > MAX_OPTIONS else values:
-                self.answers.clear()
+                self.reset()
                 try:
                     select.select_option(value, timeout=2000)
                 except Exception:  # noqa: BLE001 - the select went away (the page was replaced): stop here
@@ -247,7 +268,7 @@ class Crawl:
         self.page.wait_for_timeout(400)
         self.settle()
         self.judge(f"typing “{word}” into form {index}")
-        self.answers.clear()
+        self.reset()
         if not form.evaluate("f => f.checkValidity()"):
             return  # the browser says what is missing, next to the field
         buttons = form.locator("button[type=submit]:visible, button:not([type]):visible, input[type=submit]:visible")

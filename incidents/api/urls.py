@@ -2,6 +2,8 @@
 
 from rest_framework.routers import DefaultRouter
 
+from incidents import major_api
+
 from . import views
 
 router = DefaultRouter(trailing_slash=True)
@@ -10,4 +12,4 @@ router.register("incidents", views.IncidentViewSet, basename="incident")
 router.register("attachments", views.AttachmentViewSet, basename="attachment")
 router.register("priority-matrix", views.PriorityMatrixViewSet, basename="prioritymatrixentry")
 
-urlpatterns = router.urls
+urlpatterns = router.urls + major_api.urlpatterns
