@@ -103,6 +103,7 @@ INSTALLED_APPS = [
     "apitokens",
     "administration",
     "known_errors",
+    "knowledge",
 ]
 
 MIDDLEWARE = [
