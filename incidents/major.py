@@ -164,12 +164,11 @@ def post_update(major, *, actor, body):
 
 def latest_updates(incident_ids):
     """{major incident id: its latest public stakeholder update (a TimelineEvent)}."""
-    latest = {}
+    # One row per major incident (DISTINCT ON), not every update it ever had.
     events = TimelineEvent.objects.filter(record_kind="incident", record_id__in=list(incident_ids),
-                                          key="stakeholder_update", public=True).order_by("-created_at", "-id")
-    for event in events:
-        latest.setdefault(event.record_id, event)
-    return latest
+                                          key="stakeholder_update", public=True)
+    return {event.record_id: event for event in
+            events.order_by("record_id", "-created_at", "-id").distinct("record_id")}
 
 
 # -- the portal: who sees an ongoing major incident, and joining it ---------------------------------------------------

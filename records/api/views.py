@@ -24,6 +24,7 @@ from rest_framework.response import Response
 
 from core.api.serializers import ErrorSerializer
 from core.api.views import VisibleModelViewSet
+from core.numbering import normalise_number
 from core.roles import is_staff_member
 
 from ..links import links_of
@@ -61,8 +62,6 @@ class RecordViewSet(VisibleModelViewSet):
         return super().get_queryset().defer("search_vector", "internal_search_vector")
 
     def get_object(self):
-        from core.numbering import normalise_number
-
         prefix = self.get_queryset().model.kind().prefix
         self.kwargs[self.lookup_field] = normalise_number(prefix, self.kwargs[self.lookup_field])
         return super().get_object()
